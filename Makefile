@@ -1,0 +1,40 @@
+# authd: the two commands are `make run` and `make test`.
+CARGO ?= cargo
+KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
+RELEASE_BIN := target/release/authd
+
+.PHONY: run test build release keys lint fmt ci
+
+## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
+## generating a development key first when the keys folder has none.
+run: release
+	@if ! ls $(KEYS_DIR)/*.pem $(KEYS_DIR)/*.hs256 >/dev/null 2>&1; then \
+		echo "no key in $(KEYS_DIR): generating a development key"; \
+		$(RELEASE_BIN) keys generate --dir $(KEYS_DIR); \
+	fi
+	$(RELEASE_BIN) serve
+
+## Build and run every test (unit, integration, doc).
+test:
+	$(CARGO) test --all-targets --no-fail-fast
+	$(CARGO) test --doc
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+keys:
+	$(RELEASE_BIN) keys generate --dir $(KEYS_DIR)
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt
+
+## What CI runs.
+ci:
+	bash .ci/run

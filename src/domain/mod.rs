@@ -1,0 +1,9 @@
+//! Values parsed once at the edge: a handler never holds a raw string it must remember to check.
+
+mod email;
+mod password;
+mod role;
+
+pub use email::{Email, EmailError};
+pub use password::{Password, PasswordError, PasswordPolicy, MAX_PASSWORD_CHARS};
+pub use role::{Role, RoleError};

@@ -1,0 +1,269 @@
+//! One key file turned into signing and verifying material: PKCS#8 and SPKI PEM, or an HS256 secret.
+
+use std::fmt;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::KeyPair as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use pkcs8::der::Decode;
+use serde_json::{json, Value};
+
+const OID_ED25519: &str = "1.3.101.112";
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const MIN_HS256_SECRET: usize = 32;
+
+/// One key of the folder, ready to sign (if private) and verify.
+pub struct Key {
+    pub kid: String,
+    pub alg: Algorithm,
+    /// Present for private keys and HS256 secrets: this key may sign.
+    pub(crate) encoding: Option<EncodingKey>,
+    pub(crate) decoding: DecodingKey,
+    /// The public JWK, for asymmetric keys only.
+    pub(crate) jwk: Option<Value>,
+    /// Secret material derived from the file, for refresh and device tokens.
+    pub(crate) secrets: Option<DerivedSecrets>,
+    /// Unix seconds of the file's modification: when the key was published.
+    pub published_at: i64,
+}
+
+/// Keys derived by HKDF-SHA256 from a private key file; never published.
+pub(crate) struct DerivedSecrets {
+    pub refresh_encoding: EncodingKey,
+    pub refresh_decoding: DecodingKey,
+    pub device: aws_lc_rs::hmac::Key,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("can_sign", &self.encoding.is_some())
+            .field("published_at", &self.published_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The kinds of key file, told apart by name.
+pub enum KeyFile {
+    Private,
+    Public,
+    Secret,
+}
+
+impl KeyFile {
+    /// Splits `<kid>.pem`, `<kid>.pub.pem` or `<kid>.hs256` into its kid and kind;
+    /// `None` for files that are not keys (a README, a .gitignore).
+    pub fn classify(file_name: &str) -> Option<(&str, KeyFile)> {
+        if file_name.starts_with('.') {
+            return None;
+        }
+        let (kid, kind) = if let Some(kid) = file_name.strip_suffix(".pub.pem") {
+            (kid, KeyFile::Public)
+        } else if let Some(kid) = file_name.strip_suffix(".pem") {
+            (kid, KeyFile::Private)
+        } else if let Some(kid) = file_name.strip_suffix(".hs256") {
+            (kid, KeyFile::Secret)
+        } else {
+            return None;
+        };
+        (!kid.is_empty()).then_some((kid, kind))
+    }
+}
+
+impl Key {
+    pub fn from_file(
+        kid: &str,
+        kind: &KeyFile,
+        bytes: &[u8],
+        published_at: i64,
+    ) -> anyhow::Result<Key> {
+        let key = match kind {
+            KeyFile::Private => Self::from_private_pem(kid, bytes)?,
+            KeyFile::Public => Self::from_public_pem(kid, bytes)?,
+            KeyFile::Secret => Self::from_hs256_secret(kid, bytes)?,
+        };
+        Ok(Key {
+            published_at,
+            ..key
+        })
+    }
+
+    fn from_private_pem(kid: &str, bytes: &[u8]) -> anyhow::Result<Key> {
+        let block = pem::parse(bytes)?;
+        if block.tag() != "PRIVATE KEY" {
+            anyhow::bail!(
+                "expected a PKCS#8 'PRIVATE KEY' PEM block, found '{}'",
+                block.tag()
+            );
+        }
+        let der = block.contents();
+        let info =
+            pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| anyhow::anyhow!("not PKCS#8: {e}"))?;
+        let oid = info.algorithm.oid.to_string();
+        let (alg, spki, encoding) = match oid.as_str() {
+            OID_ED25519 => {
+                let pair = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                    .map_err(|e| anyhow::anyhow!("bad Ed25519 key: {e}"))?;
+                let spki = pair.public_key().as_der()?.as_ref().to_vec();
+                (Algorithm::EdDSA, spki, EncodingKey::from_ed_der(der))
+            }
+            OID_EC_PUBLIC_KEY => {
+                let pair = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+                    &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    der,
+                )
+                .map_err(|e| anyhow::anyhow!("not a P-256 key (only P-256 is supported): {e}"))?;
+                let spki = pair.public_key().as_der()?.as_ref().to_vec();
+                (Algorithm::ES256, spki, EncodingKey::from_ec_der(der))
+            }
+            OID_RSA => {
+                let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(der)
+                    .map_err(|e| anyhow::anyhow!("bad RSA key: {e}"))?;
+                if pair.public_modulus_len() < 256 {
+                    anyhow::bail!("RSA keys must be at least 2048 bits");
+                }
+                let spki = pair.public_key().as_der()?.as_ref().to_vec();
+                (Algorithm::RS256, spki, EncodingKey::from_rsa_pem(bytes)?)
+            }
+            other => anyhow::bail!("unsupported key algorithm {other} (use Ed25519, P-256 or RSA)"),
+        };
+        let (decoding, jwk) = public_parts(kid, alg, &spki)?;
+        Ok(Key {
+            kid: kid.to_owned(),
+            alg,
+            encoding: Some(encoding),
+            decoding,
+            jwk: Some(jwk),
+            secrets: Some(DerivedSecrets::from_ikm(bytes)),
+            published_at: 0,
+        })
+    }
+
+    fn from_public_pem(kid: &str, bytes: &[u8]) -> anyhow::Result<Key> {
+        let block = pem::parse(bytes)?;
+        if block.tag() != "PUBLIC KEY" {
+            anyhow::bail!(
+                "expected an SPKI 'PUBLIC KEY' PEM block, found '{}'",
+                block.tag()
+            );
+        }
+        let spki = block.contents();
+        let info = spki::SubjectPublicKeyInfoRef::from_der(spki)
+            .map_err(|e| anyhow::anyhow!("not an SPKI public key: {e}"))?;
+        let alg = match info.algorithm.oid.to_string().as_str() {
+            OID_ED25519 => Algorithm::EdDSA,
+            OID_EC_PUBLIC_KEY => Algorithm::ES256,
+            OID_RSA => Algorithm::RS256,
+            other => anyhow::bail!("unsupported key algorithm {other} (use Ed25519, P-256 or RSA)"),
+        };
+        let (decoding, jwk) = public_parts(kid, alg, spki)?;
+        Ok(Key {
+            kid: kid.to_owned(),
+            alg,
+            encoding: None,
+            decoding,
+            jwk: Some(jwk),
+            secrets: None,
+            published_at: 0,
+        })
+    }
+
+    fn from_hs256_secret(kid: &str, bytes: &[u8]) -> anyhow::Result<Key> {
+        if bytes.len() < MIN_HS256_SECRET {
+            anyhow::bail!("an HS256 secret must be at least {MIN_HS256_SECRET} bytes");
+        }
+        Ok(Key {
+            kid: kid.to_owned(),
+            alg: Algorithm::HS256,
+            encoding: Some(EncodingKey::from_secret(bytes)),
+            decoding: DecodingKey::from_secret(bytes),
+            jwk: None,
+            secrets: Some(DerivedSecrets::from_ikm(bytes)),
+            published_at: 0,
+        })
+    }
+
+    pub fn can_sign(&self) -> bool {
+        self.encoding.is_some()
+    }
+}
+
+/// The verifying key and public JWK of an SPKI DER public key.
+fn public_parts(
+    kid: &str,
+    alg: Algorithm,
+    spki_der: &[u8],
+) -> anyhow::Result<(DecodingKey, Value)> {
+    let info = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| anyhow::anyhow!("not an SPKI public key: {e}"))?;
+    let bits = info
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| anyhow::anyhow!("public key is not a whole number of bytes"))?;
+    let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    match alg {
+        Algorithm::EdDSA => {
+            anyhow::ensure!(bits.len() == 32, "an Ed25519 public key is 32 bytes");
+            let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": b64(bits), "kid": kid, "alg": "EdDSA", "use": "sig"});
+            Ok((DecodingKey::from_ed_der(bits), jwk))
+        }
+        Algorithm::ES256 => {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .map_err(|_| anyhow::anyhow!("EC key without a named curve"))?;
+            anyhow::ensure!(
+                curve.to_string() == OID_P256,
+                "only the P-256 curve is supported"
+            );
+            anyhow::ensure!(
+                bits.len() == 65 && bits[0] == 4,
+                "expected an uncompressed P-256 point"
+            );
+            let (x, y) = bits[1..].split_at(32);
+            let jwk = json!({"kty": "EC", "crv": "P-256", "x": b64(x), "y": b64(y), "kid": kid, "alg": "ES256", "use": "sig"});
+            Ok((DecodingKey::from_ec_der(bits), jwk))
+        }
+        Algorithm::RS256 => {
+            let rsa = pkcs1::RsaPublicKey::from_der(bits)
+                .map_err(|e| anyhow::anyhow!("bad RSA public key: {e}"))?;
+            let (n, e) = (rsa.modulus.as_bytes(), rsa.public_exponent.as_bytes());
+            anyhow::ensure!(n.len() >= 256, "RSA keys must be at least 2048 bits");
+            let jwk = json!({"kty": "RSA", "n": b64(n), "e": b64(e), "kid": kid, "alg": "RS256", "use": "sig"});
+            Ok((DecodingKey::from_rsa_raw_components(n, e), jwk))
+        }
+        other => anyhow::bail!("{other:?} is not a public-key algorithm"),
+    }
+}
+
+impl DerivedSecrets {
+    fn from_ikm(ikm: &[u8]) -> Self {
+        let refresh = hkdf_sha256(ikm, b"authd refresh-token mac v1");
+        let device = hkdf_sha256(ikm, b"authd device-token mac v1");
+        DerivedSecrets {
+            refresh_encoding: EncodingKey::from_secret(&refresh),
+            refresh_decoding: DecodingKey::from_secret(&refresh),
+            device: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &device),
+        }
+    }
+}
+
+fn hkdf_sha256(ikm: &[u8], info: &[u8]) -> [u8; 32] {
+    use aws_lc_rs::hkdf::{Salt, HKDF_SHA256};
+    let mut out = [0u8; 32];
+    let info = [info];
+    // Expanding 32 bytes from SHA-256 cannot fail: the limit is 255 × 32.
+    if let Ok(okm) = Salt::new(HKDF_SHA256, b"authd")
+        .extract(ikm)
+        .expand(&info, HKDF_SHA256)
+    {
+        let _ = okm.fill(&mut out);
+    }
+    out
+}

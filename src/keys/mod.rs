@@ -1,0 +1,186 @@
+//! The signing-key folder: loaded once, shared by every worker, re-read without a restart.
+//!
+//! Every key verifies; every public key is published in the JWKS; the signing key is the
+//! greatest kid among the keys published for at least `AUTHD_JWKS_MAX_AGE`, so a verifier's
+//! cached JWKS already holds a key before any token uses it.
+
+pub mod generate;
+mod material;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::UNIX_EPOCH;
+
+use anyhow::Context;
+
+pub use material::Key;
+use material::KeyFile;
+
+/// The keys of the folder at one moment, and their JWKS.
+#[derive(Debug)]
+pub struct KeyRing {
+    keys: BTreeMap<String, Key>,
+    jwks: Vec<u8>,
+    jwks_max_age: i64,
+}
+
+impl KeyRing {
+    /// Reads every key file of `dir`; a folder without a key is an error.
+    pub fn load(dir: &Path, jwks_max_age: u64) -> anyhow::Result<KeyRing> {
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("reading the keys folder {}", dir.display()))?;
+        let mut keys = BTreeMap::new();
+        for entry in entries {
+            let entry =
+                entry.with_context(|| format!("reading the keys folder {}", dir.display()))?;
+            let name = entry.file_name();
+            let Some((kid, kind)) = name.to_str().and_then(KeyFile::classify) else {
+                continue;
+            };
+            if !entry
+                .file_type()
+                .map(|t| t.is_file() || t.is_symlink())
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            let path = entry.path();
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading key {}", path.display()))?;
+            let published_at = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs() as i64);
+            let key = Key::from_file(kid, &kind, &bytes, published_at)
+                .with_context(|| format!("loading key {}", path.display()))?;
+            // A private key and its own .pub.pem share a kid: keep the one that can sign.
+            match keys.get(kid) {
+                Some(existing) if Key::can_sign(existing) => {}
+                _ => {
+                    keys.insert(kid.to_owned(), key);
+                }
+            }
+        }
+        if keys.is_empty() {
+            anyhow::bail!(
+                "no key in {} (create one with `authd keys generate`)",
+                dir.display()
+            );
+        }
+        let published: Vec<_> = keys.values().filter_map(|k| k.jwk.clone()).collect();
+        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": published }))?;
+        Ok(KeyRing {
+            keys,
+            jwks,
+            jwks_max_age: jwks_max_age as i64,
+        })
+    }
+
+    pub fn get(&self, kid: &str) -> Option<&Key> {
+        self.keys.get(kid)
+    }
+
+    /// The key that signs at `now`: the greatest kid published for at least the JWKS
+    /// max-age, or, when none is yet (first start), the greatest kid that can sign.
+    pub fn signing_key(&self, now: i64) -> Option<&Key> {
+        let mut signers = self.keys.values().rev().filter(|k| k.can_sign());
+        let newest = signers.clone().next();
+        signers
+            .find(|k| now.saturating_sub(k.published_at) >= self.jwks_max_age)
+            .or(newest)
+    }
+
+    /// The JWKS document (RFC 7517), serialized once per load.
+    pub fn jwks(&self) -> &[u8] {
+        &self.jwks
+    }
+
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+}
+
+/// A shared handle on the current [`KeyRing`]; cheap to clone.
+#[derive(Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+    jwks_max_age: u64,
+    ring: Arc<RwLock<Arc<KeyRing>>>,
+}
+
+impl KeyStore {
+    pub fn open(dir: impl Into<PathBuf>, jwks_max_age: u64) -> anyhow::Result<KeyStore> {
+        let dir = dir.into();
+        let ring = KeyRing::load(&dir, jwks_max_age)?;
+        Ok(KeyStore {
+            dir,
+            jwks_max_age,
+            ring: Arc::new(RwLock::new(Arc::new(ring))),
+        })
+    }
+
+    /// A store over keys held in memory; for programs that embed the extractor.
+    pub fn from_ring(ring: KeyRing) -> KeyStore {
+        let jwks_max_age = ring.jwks_max_age as u64;
+        KeyStore {
+            dir: PathBuf::new(),
+            jwks_max_age,
+            ring: Arc::new(RwLock::new(Arc::new(ring))),
+        }
+    }
+
+    pub fn current(&self) -> Arc<KeyRing> {
+        match self.ring.read() {
+            Ok(ring) => Arc::clone(&ring),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Re-reads the folder. On any error the keys in use stay as they were.
+    pub fn reload(&self) -> anyhow::Result<()> {
+        let ring = Arc::new(KeyRing::load(&self.dir, self.jwks_max_age)?);
+        let kids: Vec<String> = ring.kids().map(str::to_owned).collect();
+        match self.ring.write() {
+            Ok(mut current) => *current = ring,
+            Err(poisoned) => *poisoned.into_inner() = ring,
+        }
+        log::debug!("keys reloaded: {kids:?}");
+        Ok(())
+    }
+
+    /// Re-reads the folder every `every` and on SIGHUP, until the returned task is dropped
+    /// with its runtime.
+    pub fn spawn_reloader(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut hangup =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                    Ok(signal) => Some(signal),
+                    Err(err) => {
+                        log::warn!(
+                            "cannot listen for SIGHUP, keys reload only on the timer: {err}"
+                        );
+                        None
+                    }
+                };
+            let mut ticker = tokio::time::interval(every);
+            ticker.tick().await;
+            loop {
+                let by_signal = tokio::select! {
+                    _ = ticker.tick() => false,
+                    Some(()) = async { match hangup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => true,
+                };
+                match store.reload() {
+                    Ok(()) if by_signal => log::info!(
+                        "keys reloaded on SIGHUP: {:?}",
+                        store.current().kids().collect::<Vec<_>>()
+                    ),
+                    Ok(()) => {}
+                    Err(err) => log::error!("keys not reloaded, keeping the current ones: {err:#}"),
+                }
+            }
+        })
+    }
+}

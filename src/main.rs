@@ -1,0 +1,21 @@
+//! The `authd` binary: reads settings, starts logging, runs the chosen command.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is reported by the settings it breaks.
+    let _ = dotenvy::dotenv();
+    let cli = match authd::cli::Cli::parse_or_explain() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    authd::install_crypto_provider();
+    match authd::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("authd: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

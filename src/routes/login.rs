@@ -1,0 +1,85 @@
+//! `POST /auth/login`: email and password for a token pair and a device token.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::no_store;
+use crate::domain::{Email, Password};
+use crate::error::ApiError;
+use crate::sessions::issue_token_pair;
+use crate::state::AppState;
+use crate::tokens::{issue_device_token, verify_device_token, Session, TokenPair};
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+    #[serde(default)]
+    device_token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    #[serde(flatten)]
+    pair: TokenPair,
+    device_token: String,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest {
+        email,
+        password,
+        device_token,
+    } = body.into_inner();
+    let email = Email::parse(&email).ok();
+    let user = match &email {
+        Some(email) => state.users.by_email(email).await?,
+        None => None,
+    };
+    // Every path pays one argon2 verification, so time does not tell whether the account
+    // exists; only a password too long to be valid is refused without hashing.
+    let Some(password) = Password::presented(&password) else {
+        return Err(ApiError::InvalidCredentials);
+    };
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let verification = state.hasher.verify(password.clone(), stored).await?;
+    let Some(user) = user.filter(|_| verification.matches) else {
+        return Err(ApiError::InvalidCredentials);
+    };
+    if verification.needs_rehash {
+        upgrade_hash(&state, &user, password).await;
+    }
+    let now = state.now();
+    let ring = state.keys.current();
+    let (pair, _) = issue_token_pair(&ring, &state.policy, &user, Session::start(now), now)?;
+    let device_token = device_token
+        .filter(|token| verify_device_token(&ring, user.id, token).is_some())
+        .or_else(|| issue_device_token(&ring, user.id, now))
+        .ok_or_else(|| ApiError::Internal("no key can sign device tokens".into()))?;
+    log::info!("login of user {}", user.id);
+    Ok(no_store(
+        HttpResponse::Ok().json(LoginResponse { pair, device_token }),
+    ))
+}
+
+/// Re-hashes a password stored under weaker argon2 settings. Best effort: a failure only
+/// means the upgrade waits for the next login.
+async fn upgrade_hash(state: &AppState, user: &crate::store::User, password: Password) {
+    match state.hasher.hash(password).await {
+        Ok(new) => match state
+            .users
+            .upgrade_password_hash(user.id, &user.password_hash, &new)
+            .await
+        {
+            Ok(()) => log::info!("upgraded the password hash of user {}", user.id),
+            Err(err) => log::warn!(
+                "could not store the upgraded hash of user {}: {err}",
+                user.id
+            ),
+        },
+        Err(err) => log::warn!("could not upgrade the hash of user {}: {err}", user.id),
+    }
+}

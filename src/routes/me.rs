@@ -1,0 +1,17 @@
+//! `GET /auth/me`: who the token says you are, from the token alone.
+
+use actix_web::HttpResponse;
+use serde_json::json;
+
+use super::{no_store, rfc3339};
+use crate::extractor::AuthenticatedUser;
+
+pub async fn me(user: AuthenticatedUser) -> HttpResponse {
+    no_store(HttpResponse::Ok().json(json!({
+        "id": user.id(),
+        "email": user.email(),
+        "roles": user.roles(),
+        "sid": user.session_id(),
+        "expires_at": rfc3339(user.expires_at()),
+    })))
+}

@@ -1,0 +1,114 @@
+//! Issuing and verifying tokens: access tokens (`at+jwt`, verified offline by anyone through
+//! the JWKS), refresh tokens (`rt+jwt`, HS256 under a key only authd can derive) and device
+//! tokens (an HMAC-signed id that marks a known client).
+
+pub(crate) mod access;
+mod device;
+mod header;
+mod refresh;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier};
+pub use device::{issue_device_token, verify_device_token};
+pub use header::MAX_TOKEN_BYTES;
+pub use refresh::{issue_refresh_token, verify_refresh_token, RefreshCheck, RefreshClaims};
+
+/// What is wrong with a presented token; logged at debug level, never sent to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token longer than 8 KiB")]
+    TooLong,
+    #[error("token is not three base64url segments")]
+    Malformed,
+    #[error("token header: {0}")]
+    Header(String),
+    #[error("unknown kid")]
+    UnknownKey,
+    #[error("signature or claims rejected: {0}")]
+    Rejected(String),
+    #[error("token expired")]
+    Expired,
+    #[error("token not yet valid")]
+    NotYetValid,
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    #[error("no key can sign")]
+    NoSigningKey,
+}
+
+/// The lifetimes and names every token carries; one value, built from the settings.
+#[derive(Debug, Clone)]
+pub struct TokenPolicy {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: i64,
+    pub refresh_ttl: i64,
+    pub session_ttl: i64,
+    pub reuse_grace: i64,
+    pub leeway: i64,
+}
+
+impl TokenPolicy {
+    /// `aud` of refresh tokens: no verifier of access tokens expects it.
+    pub fn refresh_audience(&self) -> String {
+        format!("{}/refresh", self.issuer)
+    }
+}
+
+/// One login: every token minted from it shares the `sid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    pub sid: Uuid,
+    /// Unix seconds of the login.
+    pub auth_time: i64,
+}
+
+impl Session {
+    pub fn start(now: i64) -> Self {
+        Session {
+            sid: Uuid::new_v4(),
+            auth_time: now,
+        }
+    }
+
+    /// Unix seconds after which no token of this session may be refreshed.
+    pub fn ends_at(&self, policy: &TokenPolicy) -> i64 {
+        self.auth_time.saturating_add(policy.session_ttl)
+    }
+}
+
+/// The body of a successful login or refresh.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+}
+
+/// Checks `exp`, `nbf` and `iat` against an injected `now` (jsonwebtoken only knows the
+/// system clock, so its own time checks are turned off).
+pub(crate) fn check_times(
+    exp: i64,
+    nbf: Option<i64>,
+    iat: i64,
+    now: i64,
+    leeway: i64,
+) -> Result<(), TokenError> {
+    if now > exp.saturating_add(leeway) {
+        return Err(TokenError::Expired);
+    }
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        return Err(TokenError::NotYetValid);
+    }
+    if iat > now.saturating_add(leeway) {
+        return Err(TokenError::IssuedInFuture);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

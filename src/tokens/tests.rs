@@ -1,0 +1,1 @@
+//! Unit tests of issuing and verifying, with time as a parameter.

@@ -1,0 +1,6 @@
+//! authd's integration tests: one binary, one file per resource, each test against a real
+//! server on port 0 with its own fresh database.
+
+mod helpers;
+
+mod health;
