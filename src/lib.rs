@@ -30,6 +30,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod tokens;
 
 /// Installs jsonwebtoken's aws-lc-rs crypto provider for this process.

@@ -1,0 +1,188 @@
+//! Rate counters: the store behind throttling. In memory by default (bounded, expiring),
+//! in Redis when `AUTHD_REDIS_URL` is set, so limits hold across instances.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::store::StoreError;
+
+/// A fixed-window count and the seconds until the window resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub count: u64,
+    pub resets_in: u64,
+}
+
+#[async_trait]
+pub trait CounterStore: Send + Sync {
+    /// Adds one to `key`, creating it with `window` seconds to live; returns the new count.
+    async fn increment(&self, key: &str, window: u64, now: i64) -> Result<Window, StoreError>;
+    /// The count of `key` without adding to it (zero when absent or expired).
+    async fn peek(&self, key: &str, now: i64) -> Result<Window, StoreError>;
+    /// Forgets `key` (a success resets the failure count).
+    async fn reset(&self, key: &str) -> Result<(), StoreError>;
+    /// GCRA: takes one request of `per_minute` with bursts of `burst`. `Ok(None)` when
+    /// allowed, `Ok(Some(seconds))` to wait when not.
+    async fn take_token(
+        &self,
+        key: &str,
+        per_minute: u32,
+        burst: u32,
+        now_ms: i64,
+    ) -> Result<Option<u64>, StoreError>;
+    async fn check(&self) -> Result<(), StoreError>;
+}
+
+/// Most keys the memory store keeps; past it, expired keys are swept, then the oldest go.
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Default)]
+pub struct MemoryCounters {
+    /// key → (count or GCRA theoretical arrival time in ms, expiry in unix seconds)
+    entries: Mutex<HashMap<String, (i64, i64)>>,
+}
+
+impl MemoryCounters {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, i64)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn make_room(entries: &mut HashMap<String, (i64, i64)>, now: i64) {
+    if entries.len() < MAX_KEYS {
+        return;
+    }
+    entries.retain(|_, (_, expires)| *expires > now);
+    if entries.len() >= MAX_KEYS {
+        let mut expiries: Vec<i64> = entries.values().map(|(_, e)| *e).collect();
+        expiries.sort_unstable();
+        let cutoff = expiries[expiries.len() / 10];
+        entries.retain(|_, (_, expires)| *expires > cutoff);
+    }
+}
+
+#[async_trait]
+impl CounterStore for MemoryCounters {
+    async fn increment(&self, key: &str, window: u64, now: i64) -> Result<Window, StoreError> {
+        let mut entries = self.lock();
+        make_room(&mut entries, now);
+        let entry = entries
+            .entry(key.to_owned())
+            .or_insert((0, now + window as i64));
+        if entry.1 <= now {
+            *entry = (0, now + window as i64);
+        }
+        entry.0 += 1;
+        Ok(Window {
+            count: entry.0 as u64,
+            resets_in: (entry.1 - now).max(0) as u64,
+        })
+    }
+
+    async fn peek(&self, key: &str, now: i64) -> Result<Window, StoreError> {
+        let entries = self.lock();
+        Ok(match entries.get(key) {
+            Some((count, expires)) if *expires > now => Window {
+                count: *count as u64,
+                resets_in: (*expires - now) as u64,
+            },
+            _ => Window {
+                count: 0,
+                resets_in: 0,
+            },
+        })
+    }
+
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        self.lock().remove(key);
+        Ok(())
+    }
+
+    async fn take_token(
+        &self,
+        key: &str,
+        per_minute: u32,
+        burst: u32,
+        now_ms: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let interval = 60_000 / i64::from(per_minute.max(1));
+        let tolerance = interval * i64::from(burst.max(1));
+        let mut entries = self.lock();
+        make_room(&mut entries, now_ms / 1000);
+        let tat = entries
+            .get(key)
+            .map_or(now_ms, |(tat, _)| (*tat).max(now_ms));
+        let new_tat = tat + interval;
+        if new_tat - now_ms > tolerance {
+            let wait_ms = new_tat - now_ms - tolerance;
+            return Ok(Some(((wait_ms + 999) / 1000).max(1) as u64));
+        }
+        entries.insert(key.to_owned(), (new_tat, new_tat / 1000 + 1));
+        Ok(None)
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_window_counts_then_resets_after_it_expires() {
+        let counters = MemoryCounters::new();
+        assert_eq!(
+            counters.increment("k", 60, 1000).await.unwrap(),
+            Window {
+                count: 1,
+                resets_in: 60
+            }
+        );
+        assert_eq!(
+            counters.increment("k", 60, 1010).await.unwrap(),
+            Window {
+                count: 2,
+                resets_in: 50
+            }
+        );
+        assert_eq!(counters.peek("k", 1059).await.unwrap().count, 2);
+        assert_eq!(counters.peek("k", 1060).await.unwrap().count, 0);
+        assert_eq!(counters.increment("k", 60, 1060).await.unwrap().count, 1);
+        counters.reset("k").await.unwrap();
+        assert_eq!(counters.peek("k", 1061).await.unwrap().count, 0);
+    }
+
+    #[tokio::test]
+    async fn gcra_allows_a_burst_then_one_per_interval() {
+        let counters = MemoryCounters::new();
+        let now = 1_000_000;
+        for _ in 0..30 {
+            assert_eq!(counters.take_token("ip", 30, 30, now).await.unwrap(), None);
+        }
+        let wait = counters.take_token("ip", 30, 30, now).await.unwrap();
+        assert_eq!(wait, Some(2));
+        // One interval (2 s at 30/min) later, one more request fits.
+        assert_eq!(
+            counters
+                .take_token("ip", 30, 30, now + 2_000)
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(counters
+            .take_token("ip", 30, 30, now + 2_000)
+            .await
+            .unwrap()
+            .is_some());
+    }
+}
