@@ -6,6 +6,11 @@ use std::sync::Arc;
 /// A source of the current time, in whole seconds since the Unix epoch.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> i64;
+
+    /// Milliseconds since the epoch, for rates finer than a second.
+    fn now_ms(&self) -> i64 {
+        self.now().saturating_mul(1000)
+    }
 }
 
 /// The system's wall clock.
@@ -15,6 +20,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
         chrono::Utc::now().timestamp()
+    }
+
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
     }
 }
 

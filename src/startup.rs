@@ -19,6 +19,7 @@ use crate::routes::configure;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::store::connect_database;
+use crate::throttle::{MemoryCounters, Throttle};
 use crate::tokens::{AccessTokenVerifier, TokenPolicy};
 
 /// How often the keys folder is re-read (it is also re-read on SIGHUP).
@@ -67,6 +68,13 @@ impl Application {
             users,
             denylist,
             hasher,
+            throttle: Throttle::new(
+                Arc::new(MemoryCounters::new()),
+                settings.ip_rate_limit,
+                settings.login_max_failures,
+                settings.login_window,
+            ),
+            trusted_proxies: settings.trusted_proxies.clone(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;

@@ -6,7 +6,9 @@ use crate::clock::SharedClock;
 use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::keys::KeyStore;
+use crate::settings::TrustedProxies;
 use crate::store::{RefreshDenylist, UserStore};
+use crate::throttle::Throttle;
 use crate::tokens::TokenPolicy;
 
 pub struct AppState {
@@ -18,6 +20,8 @@ pub struct AppState {
     pub users: Arc<dyn UserStore>,
     pub denylist: Arc<dyn RefreshDenylist>,
     pub hasher: PasswordHasher,
+    pub throttle: Throttle,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {

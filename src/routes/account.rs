@@ -7,6 +7,7 @@ use crate::domain::{Email, Password};
 use crate::error::ApiError;
 use crate::extractor::AuthenticatedUser;
 use crate::state::AppState;
+use crate::throttle::{Attempter, ClientIp};
 
 /// Bumps the user's token generation: every refresh token issued before is rejected.
 /// Access tokens already issued live on until their `exp` (they are never looked up).
@@ -28,6 +29,7 @@ pub struct ChangePasswordRequest {
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    ClientIp(ip): ClientIp,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ChangePasswordRequest {
@@ -39,14 +41,32 @@ pub async fn change_password(
         .by_id(user.id())
         .await?
         .ok_or(ApiError::InvalidToken)?;
-    let current = Password::presented(&current_password).ok_or(ApiError::WrongCurrentPassword)?;
-    let verification = state
-        .hasher
-        .verify(current, Some(stored.password_hash.clone()))
-        .await?;
-    if !verification.matches {
+    // Failed checks count like failed logins: a stolen access token must not become a
+    // password-guessing oracle.
+    let now = state.now();
+    let attempter = Attempter::Ip(ip);
+    state.throttle.admit(&stored.email, &attempter, now).await?;
+    let matches = match Password::presented(&current_password) {
+        Some(current) => {
+            state
+                .hasher
+                .verify(current, Some(stored.password_hash.clone()))
+                .await?
+                .matches
+        }
+        None => false,
+    };
+    if !matches {
+        state
+            .throttle
+            .record_failure(&stored.email, &attempter, now)
+            .await?;
         return Err(ApiError::WrongCurrentPassword);
     }
+    state
+        .throttle
+        .record_success(&stored.email, &attempter)
+        .await?;
     let email = Email::parse(&stored.email)
         .map_err(|e| ApiError::Internal(format!("stored email: {e}")))?;
     let new = Password::parse(&new_password, &email, &state.password_policy)

@@ -8,6 +8,7 @@ use crate::domain::{Email, Password};
 use crate::error::ApiError;
 use crate::sessions::issue_token_pair;
 use crate::state::AppState;
+use crate::throttle::{Attempter, ClientIp, RateLimitedClient};
 use crate::tokens::{issue_device_token, verify_device_token, Session, TokenPair};
 
 #[derive(Deserialize)]
@@ -27,38 +28,59 @@ struct LoginResponse {
 
 pub async fn login(
     state: web::Data<AppState>,
+    RateLimitedClient(ClientIp(ip)): RateLimitedClient,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
-        email,
+        email: raw_email,
         password,
         device_token,
     } = body.into_inner();
-    let email = Email::parse(&email).ok();
+    let now = state.now();
+    let ring = state.keys.current();
+    let email = Email::parse(&raw_email).ok();
+    // Unknown and malformed accounts are counted exactly like known ones.
+    let account = email.as_ref().map_or_else(
+        || raw_email.trim().to_lowercase(),
+        |e| e.as_str().to_owned(),
+    );
     let user = match &email {
         Some(email) => state.users.by_email(email).await?,
         None => None,
     };
+    let device = device_token
+        .as_deref()
+        .zip(user.as_ref())
+        .and_then(|(token, user)| verify_device_token(&ring, user.id, token));
+    let attempter = device.map_or(Attempter::Ip(ip), Attempter::Device);
+    state.throttle.admit(&account, &attempter, now).await?;
     // Every path pays one argon2 verification, so time does not tell whether the account
     // exists; only a password too long to be valid is refused without hashing.
-    let Some(password) = Password::presented(&password) else {
+    let verified = match Password::presented(&password) {
+        Some(password) => {
+            let stored = user.as_ref().map(|u| u.password_hash.clone());
+            let verification = state.hasher.verify(password.clone(), stored).await?;
+            verification.matches.then_some((verification, password))
+        }
+        None => None,
+    };
+    let (Some(user), Some((verification, password))) = (user, verified) else {
+        state
+            .throttle
+            .record_failure(&account, &attempter, now)
+            .await?;
         return Err(ApiError::InvalidCredentials);
     };
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let verification = state.hasher.verify(password.clone(), stored).await?;
-    let Some(user) = user.filter(|_| verification.matches) else {
-        return Err(ApiError::InvalidCredentials);
-    };
+    state.throttle.record_success(&account, &attempter).await?;
     if verification.needs_rehash {
         upgrade_hash(&state, &user, password).await;
     }
-    let now = state.now();
-    let ring = state.keys.current();
     let (pair, _) = issue_token_pair(&ring, &state.policy, &user, Session::start(now), now)?;
-    let device_token = device_token
-        .filter(|token| verify_device_token(&ring, user.id, token).is_some())
-        .or_else(|| issue_device_token(&ring, user.id, now))
-        .ok_or_else(|| ApiError::Internal("no key can sign device tokens".into()))?;
+    let device_token = match &attempter {
+        Attempter::Device(_) => device_token,
+        Attempter::Ip(_) => issue_device_token(&ring, user.id, now),
+    }
+    .ok_or_else(|| ApiError::Internal("no key can sign device tokens".into()))?;
     log::info!("login of user {}", user.id);
     Ok(no_store(
         HttpResponse::Ok().json(LoginResponse { pair, device_token }),

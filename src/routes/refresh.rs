@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::sessions::issue_token_pair;
 use crate::state::AppState;
 use crate::store::{Retirement, Rotation};
+use crate::throttle::RateLimitedClient;
 use crate::tokens::{verify_refresh_token, RefreshCheck, TokenPair};
 
 #[derive(Deserialize)]
@@ -17,6 +18,7 @@ pub struct RefreshRequest {
 
 pub async fn refresh(
     state: web::Data<AppState>,
+    _client: RateLimitedClient,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();

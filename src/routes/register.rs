@@ -9,6 +9,7 @@ use crate::domain::{Email, Password};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{InsertUserError, NewUser};
+use crate::throttle::RateLimitedClient;
 
 #[derive(Deserialize)]
 pub struct RegisterRequest {
@@ -18,6 +19,7 @@ pub struct RegisterRequest {
 
 pub async fn register(
     state: web::Data<AppState>,
+    _client: RateLimitedClient,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::InvalidEmail(e.to_string()))?;

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub keys: authd::keys::KeyStore,
     /// Holds the database and keys folders; removed when the test ends.
     pub dir: tempfile::TempDir,
+    /// The running server; aborting it stops the server (see [`TestApp::stop`]).
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 /// Settings for a test: port 0, cheap argon2, a fresh database and key folder in `dir`.
@@ -41,6 +43,12 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
         keys.to_str().unwrap(),
         "--argon2",
         "m=64,t=1,p=1",
+        // Most tests log in far more often than a person would; the throttling tests
+        // set these back to their defaults.
+        "--ip-rate-limit",
+        "0",
+        "--login-max-failures",
+        "1000",
     ])
     .expect("test settings parse");
     cli.settings
@@ -75,7 +83,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
         .expect("app builds");
     let port = app.port();
     let keys = app.keys().clone();
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -87,6 +95,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
         settings,
         keys,
         dir,
+        server,
     }
 }
 
@@ -100,6 +109,63 @@ pub struct Tokens {
 }
 
 impl TestApp {
+    /// A client whose requests come from `ip` (a loopback address such as 127.0.0.2).
+    pub fn client_from(&self, ip: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().expect("ip"))
+            .build()
+            .expect("client")
+    }
+
+    /// Stops the server (its listener and workers go away) and hands back its folders and
+    /// settings, so a second app can start on the same database and keys.
+    pub async fn stop(self) -> (tempfile::TempDir, Settings) {
+        self.server.abort();
+        let _ = self.server.await;
+        (self.dir, self.settings)
+    }
+
+    /// The app's own user store, opened on the same database.
+    pub async fn user_store(&self) -> std::sync::Arc<dyn authd::store::UserStore> {
+        authd::store::connect_user_store(&self.settings)
+            .await
+            .expect("user store")
+    }
+
+    /// A request with any body and `Content-Type` (none when `content_type` is `None`).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// A GET with exactly this `Authorization` header value.
+    pub async fn get_with_authorization(&self, path: &str, authorization: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("authorization", authorization)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_with_token(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

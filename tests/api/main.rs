@@ -3,4 +3,10 @@
 
 mod helpers;
 
+mod account;
 mod health;
+mod login;
+mod logout;
+mod refresh;
+mod register;
+mod throttle;

@@ -1,0 +1,138 @@
+//! The client's address: the peer, unless the peer is a trusted proxy; then the right-most
+//! `X-Forwarded-For` entry that is not itself a trusted proxy. A spoofed header from an
+//! untrusted peer changes nothing.
+
+use std::future::{ready, Ready};
+use std::net::IpAddr;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::error::ApiError;
+use crate::settings::TrustedProxies;
+use crate::state::AppState;
+
+/// The address requests are counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Resolves the client address from the peer and the `X-Forwarded-For` values, in order.
+pub fn client_ip<'a>(
+    peer: IpAddr,
+    forwarded_for: impl Iterator<Item = &'a str>,
+    trusted: &TrustedProxies,
+) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded_for
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut nearest = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            // A hop we cannot read: the last proxy we trust is as far as we can see.
+            return nearest;
+        };
+        if !trusted.contains(&ip) {
+            return ip;
+        }
+        nearest = ip;
+    }
+    nearest
+}
+
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    // "1.2.3.4:5678" or "[::1]:5678"
+    hop.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|addr| addr.ip())
+}
+
+impl FromRequest for ClientIp {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(from_request(req))
+    }
+}
+
+fn from_request(req: &HttpRequest) -> Result<ClientIp, ApiError> {
+    let peer = req
+        .peer_addr()
+        .map(|addr| addr.ip())
+        .ok_or_else(|| ApiError::Internal("request without a peer address".into()))?;
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| &state.trusted_proxies);
+    let Some(trusted) = trusted else {
+        return Ok(ClientIp(peer));
+    };
+    let values = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok());
+    Ok(ClientIp(client_ip(peer, values, trusted)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trusted(cidrs: &[&str]) -> TrustedProxies {
+        TrustedProxies(cidrs.iter().map(|c| c.parse().unwrap()).collect())
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
+        let got = client_ip(
+            ip("203.0.113.9"),
+            ["1.1.1.1"].into_iter(),
+            &trusted(&["10.0.0.0/8"]),
+        );
+        assert_eq!(got, ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_right_most_untrusted_hop_is_the_client() {
+        let proxies = trusted(&["10.0.0.0/8"]);
+        // The client may prepend lies; only the hops our proxies appended count.
+        let got = client_ip(
+            ip("10.0.0.1"),
+            ["6.6.6.6, 198.51.100.7, 10.0.0.2"].into_iter(),
+            &proxies,
+        );
+        assert_eq!(got, ip("198.51.100.7"));
+        let got = client_ip(
+            ip("10.0.0.1"),
+            ["6.6.6.6", "198.51.100.7"].into_iter(),
+            &proxies,
+        );
+        assert_eq!(got, ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn unreadable_or_missing_hops_stop_at_the_nearest_trusted_address() {
+        let proxies = trusted(&["10.0.0.0/8"]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), std::iter::empty(), &proxies),
+            ip("10.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), ["garbage, 10.0.0.3"].into_iter(), &proxies),
+            ip("10.0.0.3")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), ["[2001:db8::1]:443"].into_iter(), &proxies),
+            ip("2001:db8::1")
+        );
+    }
+}

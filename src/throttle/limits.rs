@@ -1,0 +1,181 @@
+//! The throttling rules of API.md: a per-IP request rate on register/login/refresh, and
+//! failed-login counts per (account, client) with an account-wide cap for untrusted clients.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::CounterStore;
+use crate::error::ApiError;
+
+/// Failures an account takes from all untrusted clients in an hour (NIST SP 800-63B).
+pub const ACCOUNT_MAX_FAILURES: u64 = 100;
+const ACCOUNT_WINDOW: u64 = 3_600;
+
+/// Who is trying: a client address, or a device that holds a valid device token of the
+/// account (counted on its own, and not stopped by the account-wide cap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempter {
+    Ip(IpAddr),
+    Device(String),
+}
+
+pub struct Throttle {
+    counters: Arc<dyn CounterStore>,
+    ip_per_minute: u32,
+    max_failures: u64,
+    window: u64,
+}
+
+impl Throttle {
+    pub fn new(
+        counters: Arc<dyn CounterStore>,
+        ip_per_minute: u32,
+        max_failures: u32,
+        window: u64,
+    ) -> Self {
+        Self {
+            counters,
+            ip_per_minute,
+            max_failures: u64::from(max_failures),
+            window,
+        }
+    }
+
+    pub fn counters(&self) -> &Arc<dyn CounterStore> {
+        &self.counters
+    }
+
+    /// Takes one request of the client's per-minute budget; `0` turns the limit off.
+    pub async fn take_request(&self, ip: IpAddr, now_ms: i64) -> Result<(), ApiError> {
+        if self.ip_per_minute == 0 {
+            return Ok(());
+        }
+        let key = format!("ip:{ip}");
+        match self
+            .counters
+            .take_token(&key, self.ip_per_minute, self.ip_per_minute, now_ms)
+            .await?
+        {
+            None => Ok(()),
+            Some(retry_after) => Err(ApiError::RateLimited { retry_after }),
+        }
+    }
+
+    /// Refuses an attempt on `account` before any hashing when its limits are spent.
+    pub async fn admit(&self, account: &str, who: &Attempter, now: i64) -> Result<(), ApiError> {
+        let client = self.counters.peek(&client_key(account, who), now).await?;
+        if client.count >= self.max_failures {
+            return Err(ApiError::RateLimited {
+                retry_after: client.resets_in,
+            });
+        }
+        if let Attempter::Ip(_) = who {
+            let all = self.counters.peek(&account_key(account), now).await?;
+            if all.count >= ACCOUNT_MAX_FAILURES {
+                return Err(ApiError::RateLimited {
+                    retry_after: all.resets_in,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn record_failure(
+        &self,
+        account: &str,
+        who: &Attempter,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        self.counters
+            .increment(&client_key(account, who), self.window, now)
+            .await?;
+        if let Attempter::Ip(_) = who {
+            self.counters
+                .increment(&account_key(account), ACCOUNT_WINDOW, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A success resets the (account, client) count; the account-wide count of untrusted
+    /// failures is left to expire, so a spray in progress stays capped.
+    pub async fn record_success(&self, account: &str, who: &Attempter) -> Result<(), ApiError> {
+        self.counters.reset(&client_key(account, who)).await?;
+        Ok(())
+    }
+}
+
+/// Keys hold a digest of the account name, never the email itself.
+fn account_id(account: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, account.as_bytes());
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn client_key(account: &str, who: &Attempter) -> String {
+    match who {
+        Attempter::Ip(ip) => format!("lf:{}:ip:{ip}", account_id(account)),
+        Attempter::Device(id) => format!("lf:{}:dev:{id}", account_id(account)),
+    }
+}
+
+fn account_key(account: &str) -> String {
+    format!("la:{}", account_id(account))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::throttle::MemoryCounters;
+
+    fn throttle() -> Throttle {
+        Throttle::new(Arc::new(MemoryCounters::new()), 30, 5, 900)
+    }
+
+    fn ip(n: u8) -> Attempter {
+        Attempter::Ip(IpAddr::from([127, 0, 0, n]))
+    }
+
+    #[tokio::test]
+    async fn the_sixth_attempt_after_five_failures_is_refused_until_the_window_ends() {
+        let t = throttle();
+        for _ in 0..5 {
+            t.admit("a@example.com", &ip(1), 0).await.unwrap();
+            t.record_failure("a@example.com", &ip(1), 0).await.unwrap();
+        }
+        let refused = t.admit("a@example.com", &ip(1), 10).await.unwrap_err();
+        assert!(matches!(
+            refused,
+            ApiError::RateLimited { retry_after: 890 }
+        ));
+        // Another address, and the same address after the window, may try.
+        t.admit("a@example.com", &ip(2), 10).await.unwrap();
+        t.admit("a@example.com", &ip(1), 900).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_success_resets_the_pair() {
+        let t = throttle();
+        for _ in 0..4 {
+            t.record_failure("a@example.com", &ip(1), 0).await.unwrap();
+        }
+        t.record_success("a@example.com", &ip(1)).await.unwrap();
+        for _ in 0..4 {
+            t.record_failure("a@example.com", &ip(1), 0).await.unwrap();
+        }
+        t.admit("a@example.com", &ip(1), 0).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_spray_caps_untrusted_clients_but_not_known_devices() {
+        let t = throttle();
+        for n in 0..100u8 {
+            t.record_failure("a@example.com", &ip(n), 0).await.unwrap();
+        }
+        assert!(t.admit("a@example.com", &ip(200), 1).await.is_err());
+        let device = Attempter::Device("d1".into());
+        t.admit("a@example.com", &device, 1).await.unwrap();
+    }
+}

@@ -1,0 +1,237 @@
+//! Throttling: per-(account, client) failed logins, the account-wide cap a spray cannot
+//! turn into a lockout, and the per-IP request rate. Client addresses differ by binding
+//! the client socket to other loopback addresses, never by trusting headers.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
+
+const WRONG: &str = "not the password at all";
+
+async fn throttled_app() -> TestApp {
+    spawn_app_with(|s| {
+        s.login_max_failures = 5;
+        s.login_window = 900;
+    })
+    .await
+}
+
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    app.client_from(ip)
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_that_address_only() {
+    let app = throttled_app().await;
+    app.register("alice@example.com", PASSWORD).await;
+    for _ in 0..5 {
+        let response = login_from(&app, "127.0.0.1", "alice@example.com", WRONG).await;
+        assert_error(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    // Even the right password is refused now, with the time left to wait.
+    let response = login_from(&app, "127.0.0.1", "alice@example.com", PASSWORD).await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Another address is its own pair.
+    let response = login_from(&app, "127.0.0.2", "alice@example.com", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The window passes: the first address may try again.
+    app.clock.advance(901);
+    let response = login_from(&app, "127.0.0.1", "alice@example.com", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_success_resets_the_count() {
+    let app = throttled_app().await;
+    app.register("alice@example.com", PASSWORD).await;
+    for _ in 0..4 {
+        login_from(&app, "127.0.0.1", "alice@example.com", WRONG).await;
+    }
+    assert_eq!(
+        login_from(&app, "127.0.0.1", "alice@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    for _ in 0..4 {
+        login_from(&app, "127.0.0.1", "alice@example.com", WRONG).await;
+    }
+    assert_eq!(
+        login_from(&app, "127.0.0.1", "alice@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn unknown_accounts_are_throttled_exactly_like_known_ones() {
+    let app = throttled_app().await;
+    app.register("alice@example.com", PASSWORD).await;
+    for email in ["alice@example.com", "nobody@example.com"] {
+        for _ in 0..5 {
+            let response = login_from(&app, "127.0.0.1", email, WRONG).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
+    let known = login_from(&app, "127.0.0.1", "alice@example.com", WRONG).await;
+    let unknown = login_from(&app, "127.0.0.1", "nobody@example.com", WRONG).await;
+    assert_eq!(known.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(unknown.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_spray_from_many_addresses_cannot_lock_out_the_owners_device() {
+    let app = throttled_app().await;
+    let owner = app.signed_up("alice@example.com").await;
+    // 100 failures from 100 addresses: each address is far below its own limit.
+    for n in 0..100 {
+        let ip = format!("127.0.1.{}", n + 1);
+        let response = login_from(&app, &ip, "alice@example.com", WRONG).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt from {ip}"
+        );
+    }
+    // Now no untrusted client may try, not even with the right password...
+    let response = login_from(&app, "127.0.2.1", "alice@example.com", PASSWORD).await;
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // ...but the owner's device, presenting its device token, still logs in.
+    let response = app
+        .client_from("127.0.2.1")
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": "alice@example.com", "password": PASSWORD, "device_token": owner.device}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // A forged device token is no way around the cap.
+    let forged = format!("{}x", owner.device);
+    let response = app
+        .client_from("127.0.2.1")
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": "alice@example.com", "password": PASSWORD, "device_token": forged}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_like_failed_logins() {
+    let app = throttled_app().await;
+    let tokens = app.signed_up("alice@example.com").await;
+    let change = |current: &'static str| {
+        app.client
+            .post(app.url("/auth/password"))
+            .bearer_auth(&tokens.access)
+            .json(&json!({"current_password": current, "new_password": "a brand new passphrase here"}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_error(
+            change(WRONG).await.unwrap(),
+            StatusCode::FORBIDDEN,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    let response = change(PASSWORD).await.unwrap();
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn the_ip_rate_limit_counts_register_login_and_refresh_per_address() {
+    let app = spawn_app_with(|s| s.ip_rate_limit = 3).await;
+    let register = |ip: &str, n: u32| {
+        app.client_from(ip)
+            .post(app.url("/auth/register"))
+            .json(&json!({"email": format!("user{n}@example.com"), "password": PASSWORD}))
+            .send()
+    };
+    for n in 0..3 {
+        assert_eq!(
+            register("127.0.0.1", n).await.unwrap().status(),
+            StatusCode::CREATED
+        );
+    }
+    let response = register("127.0.0.1", 3).await.unwrap();
+    assert!(response.headers().contains_key("retry-after"));
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Malformed requests count too, and a login is the same budget.
+    let response = login_from(&app, "127.0.0.1", "user0@example.com", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A spoofed X-Forwarded-For from an untrusted peer changes nothing.
+    let response = app
+        .client
+        .post(app.url("/auth/register"))
+        .header("X-Forwarded-For", "198.51.100.1")
+        .json(&json!({"email": "user9@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another address has its own budget; the budget refills with time.
+    assert_eq!(
+        register("127.0.0.2", 4).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    app.clock.advance(20);
+    assert_eq!(
+        register("127.0.0.1", 5).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
+    let app = spawn_app_with(|s| {
+        s.ip_rate_limit = 1;
+        s.trusted_proxies = authd::settings::TrustedProxies(vec!["127.0.0.1/32".parse().unwrap()]);
+    })
+    .await;
+    let register = |forwarded: &str, n: u32| {
+        app.client
+            .post(app.url("/auth/register"))
+            .header("X-Forwarded-For", forwarded)
+            .json(&json!({"email": format!("user{n}@example.com"), "password": PASSWORD}))
+            .send()
+    };
+    assert_eq!(
+        register("198.51.100.1", 0).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register("198.51.100.1", 1).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A client cannot escape by prepending its own entry: the right-most untrusted counts.
+    assert_eq!(
+        register("203.0.113.5, 198.51.100.1", 2)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        register("198.51.100.2", 3).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+}
