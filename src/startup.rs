@@ -40,6 +40,9 @@ impl Application {
     /// Builds with an injected clock, so tests can move time instead of sleeping.
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
+        if settings.cookies || !settings.cors_origins.trim().is_empty() {
+            log::warn!("AUTHD_COOKIES and AUTHD_CORS_ORIGINS are not implemented in this version and are ignored");
+        }
         let keys =
             KeyStore::open(&settings.keys_dir, settings.jwks_max_age).context("AUTHD_KEYS_DIR")?;
         let (users, denylist) = connect_database(&settings)
