@@ -291,3 +291,85 @@ pub fn jwt_part(token: &str, index: usize) -> Value {
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("JSON")
 }
+
+/// The kinds of key `openssl genpkey` makes for authd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpensslKey {
+    Ed25519,
+    P256,
+    Rsa,
+}
+
+/// Writes `<dir>/<kid>.pem`, a PKCS#8 private key made by `openssl genpkey`.
+pub fn openssl_private_key(dir: &std::path::Path, kid: &str, kind: OpensslKey) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("keys dir");
+    let path = dir.join(format!("{kid}.pem"));
+    let algorithm: &[&str] = match kind {
+        OpensslKey::Ed25519 => &["-algorithm", "ed25519"],
+        OpensslKey::P256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        OpensslKey::Rsa => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+    };
+    let status = std::process::Command::new("openssl")
+        .arg("genpkey")
+        .args(algorithm)
+        .arg("-out")
+        .arg(&path)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success(), "openssl genpkey {kind:?}");
+    path
+}
+
+/// Writes `<dir>/<kid>.pub.pem`, the SPKI public half of `private`.
+pub fn openssl_public_key(private: &std::path::Path, dir: &std::path::Path, kid: &str) -> PathBuf {
+    let path = dir.join(format!("{kid}.pub.pem"));
+    let status = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(private)
+        .arg("-out")
+        .arg(&path)
+        .status()
+        .expect("openssl runs");
+    assert!(status.success(), "openssl pkey -pubout");
+    path
+}
+
+/// Writes `<dir>/<kid>.hs256`, `len` random bytes.
+pub fn hs256_secret(dir: &std::path::Path, kid: &str, len: usize) -> PathBuf {
+    use rand::RngCore;
+    std::fs::create_dir_all(dir).expect("keys dir");
+    let mut secret = vec![0u8; len];
+    rand::thread_rng().fill_bytes(&mut secret);
+    let path = dir.join(format!("{kid}.hs256"));
+    std::fs::write(&path, secret).expect("write secret");
+    path
+}
+
+/// Sets a file's modification time to `seconds_ago` before now.
+pub fn backdate(path: &std::path::Path, seconds_ago: i64) {
+    let when = chrono::Utc::now().timestamp() - seconds_ago;
+    filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(when, 0)).expect("mtime");
+}
+
+impl TestApp {
+    /// The JWKS as served.
+    pub async fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        let response = self
+            .client
+            .get(self.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("JWKS")
+    }
+}
+
+/// Settings for a test whose keys the test writes itself into `dir/keys`.
+pub fn empty_keys_settings() -> (tempfile::TempDir, Settings) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = test_settings(dir.path());
+    std::fs::create_dir_all(&settings.keys_dir).expect("keys dir");
+    (dir, settings)
+}

@@ -10,3 +10,7 @@ mod logout;
 mod refresh;
 mod register;
 mod throttle;
+mod admin;
+mod errors;
+mod jwks;
+mod me;
