@@ -14,3 +14,4 @@ mod admin;
 mod errors;
 mod jwks;
 mod me;
+mod keys;

@@ -1,0 +1,367 @@
+//! Key rotation: a new key is published before it signs, old tokens stay valid, the folder
+//! is re-read on SIGHUP by the real binary, and a bad folder or setting stops start-up.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use authd::keys::generate::{generate_key, KeyAlgorithm};
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    backdate, empty_keys_settings, jwt_part, spawn_app_in, test_settings, PASSWORD,
+};
+
+fn kid_of(path: &Path) -> String {
+    path.file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .trim_end_matches(".pem")
+        .to_owned()
+}
+
+async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
+    let mut kids: Vec<String> = app
+        .jwks()
+        .await
+        .keys
+        .into_iter()
+        .filter_map(|k| k.common.key_id)
+        .collect();
+    kids.sort();
+    kids
+}
+
+#[tokio::test]
+async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
+    let (dir, settings) = empty_keys_settings();
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let old_key = generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
+    backdate(&old_key, 3600);
+    let old_kid = kid_of(&old_key);
+    let max_age = i64::try_from(settings.jwks_max_age).unwrap();
+    let app = spawn_app_in(dir, settings).await;
+    let before = app.signed_up("alice@example.com").await;
+    assert_eq!(jwt_part(&before.access, 0)["kid"], old_kid);
+
+    let new_key = generate_key(
+        &app.settings.keys_dir,
+        KeyAlgorithm::Es256,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let new_kid = kid_of(&new_key);
+    assert!(new_kid > old_kid);
+    app.keys.reload().unwrap();
+
+    // Published at once, but not yet signing.
+    assert_eq!(
+        published_kids(&app).await,
+        [old_kid.clone(), new_kid.clone()]
+    );
+    let during = app.logged_in("alice@example.com", PASSWORD).await;
+    assert_eq!(jwt_part(&during.access, 0)["kid"], old_kid);
+    assert_eq!(jwt_part(&during.refresh, 0)["kid"], old_kid);
+
+    // Once every cache has had it for the max-age, it signs.
+    app.clock.advance(max_age + 5);
+    let after = app.logged_in("alice@example.com", PASSWORD).await;
+    assert_eq!(jwt_part(&after.access, 0)["kid"], new_kid);
+    assert_eq!(jwt_part(&after.access, 0)["alg"], "ES256");
+    assert_eq!(jwt_part(&after.refresh, 0)["kid"], new_kid);
+
+    // Tokens of the old key still verify and still refresh.
+    let me = app.get_with_token("/auth/me", &during.access).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let rotated = app.refresh(&during.refresh).await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let rotated = crate::helpers::tokens_from(rotated.json().await.unwrap());
+    assert_eq!(jwt_part(&rotated.refresh, 0)["kid"], new_kid);
+}
+
+#[tokio::test]
+async fn on_first_start_the_greatest_kid_signs_at_once() {
+    let (dir, settings) = empty_keys_settings();
+    let now = chrono::Utc::now();
+    generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, now).unwrap();
+    let newest = generate_key(&settings.keys_dir, KeyAlgorithm::Rs256, now).unwrap();
+    let app = spawn_app_in(dir, settings).await;
+
+    let tokens = app.signed_up("alice@example.com").await;
+
+    assert_eq!(jwt_part(&tokens.access, 0)["kid"], kid_of(&newest));
+}
+
+#[tokio::test]
+async fn a_removed_key_stops_verifying_after_a_reload() {
+    let (dir, settings) = empty_keys_settings();
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let old_key = generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
+    backdate(&old_key, 3600);
+    let app = spawn_app_in(dir, settings).await;
+    let tokens = app.signed_up("alice@example.com").await;
+    generate_key(
+        &app.settings.keys_dir,
+        KeyAlgorithm::Eddsa,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+
+    std::fs::remove_file(&old_key).unwrap();
+    app.keys.reload().unwrap();
+
+    let me = app.get_with_token("/auth/me", &tokens.access).await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.refresh(&tokens.refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_broken_key_file_leaves_the_keys_in_use_as_they_were() {
+    let (dir, settings) = empty_keys_settings();
+    generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, chrono::Utc::now()).unwrap();
+    let app = spawn_app_in(dir, settings).await;
+    let kids = published_kids(&app).await;
+    let tokens = app.signed_up("alice@example.com").await;
+
+    std::fs::write(app.settings.keys_dir.join("zzz-broken.pem"), "not a key").unwrap();
+
+    assert!(app.keys.reload().is_err());
+    assert_eq!(published_kids(&app).await, kids);
+    let me = app.get_with_token("/auth/me", &tokens.access).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    app.logged_in("alice@example.com", PASSWORD).await;
+}
+
+/// The real `authd` binary, killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `authd` with only the environment a test gives it, run in `dir` (so no stray `.env`).
+fn authd(dir: &Path, env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authd"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.clone())));
+    command
+}
+
+fn env_for(dir: &Path, bind: &str) -> Vec<(&'static str, String)> {
+    let settings = test_settings(dir);
+    vec![
+        ("AUTHD_BIND", bind.to_owned()),
+        ("AUTHD_DATABASE_URL", settings.database_url.clone()),
+        (
+            "AUTHD_KEYS_DIR",
+            settings.keys_dir.to_str().unwrap().to_owned(),
+        ),
+        ("AUTHD_ARGON2", "m=64,t=1,p=1".to_owned()),
+    ]
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `check` every 50 ms until it holds or `limit` passes.
+async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_binary_reloads_its_keys_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    generate_key(&keys_dir, KeyAlgorithm::Eddsa, chrono::Utc::now()).unwrap();
+    let port = free_port();
+    let server = Server(
+        authd(
+            dir.path(),
+            &env_for(dir.path(), &format!("127.0.0.1:{port}")),
+        )
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("authd starts"),
+    );
+    let client = reqwest::Client::new();
+    let jwks_url = format!("http://127.0.0.1:{port}/.well-known/jwks.json");
+    let kids = || async {
+        match client.get(&jwks_url).send().await {
+            Ok(response) => response
+                .json::<jsonwebtoken::jwk::JwkSet>()
+                .await
+                .map(|set| {
+                    set.keys
+                        .into_iter()
+                        .filter_map(|k| k.common.key_id)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(_) => Vec::<String>::new(),
+        }
+    };
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            !kids().await.is_empty()
+        })
+        .await,
+        "authd did not come up"
+    );
+    let new_key = generate_key(&keys_dir, KeyAlgorithm::Es256, chrono::Utc::now()).unwrap();
+    let new_kid = kid_of(&new_key);
+    assert!(!kids().await.contains(&new_kid));
+
+    let hup = Command::new("kill")
+        .args(["-HUP", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+
+    assert!(hup.success());
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            kids().await.contains(&new_kid)
+        })
+        .await,
+        "the new key was not published after SIGHUP"
+    );
+    let health = client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "authd survived SIGHUP");
+}
+
+fn run_to_exit(mut command: Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("authd runs");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("authd kept running instead of exiting");
+        }
+    }
+}
+
+#[test]
+fn an_empty_keys_folder_stops_the_binary_with_one_line_naming_authd_keys_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_DIR"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_missing_keys_folder_stops_the_binary_naming_authd_keys_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_DIR"), "stderr: {stderr}");
+}
+
+#[test]
+fn an_unreadable_key_stops_the_binary_naming_authd_keys_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    std::fs::write(dir.path().join("keys/k1.pem"), "-----BEGIN NONSENSE-----").unwrap();
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_DIR"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_bad_setting_stops_the_binary_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_key(
+        &dir.path().join("keys"),
+        KeyAlgorithm::Eddsa,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let mut env = env_for(dir.path(), "127.0.0.1:0");
+    env.push(("AUTHD_ACCESS_TTL", "abc".to_owned()));
+    let mut command = authd(dir.path(), &env);
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_ACCESS_TTL"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_bad_flag_value_names_the_setting_too() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_key(
+        &dir.path().join("keys"),
+        KeyAlgorithm::Eddsa,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.args(["serve", "--refresh-ttl", "0"]);
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert!(stderr.contains("AUTHD_REFRESH_TTL"), "stderr: {stderr}");
+}
