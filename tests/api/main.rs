@@ -15,3 +15,4 @@ mod errors;
 mod jwks;
 mod me;
 mod keys;
+mod attacks;
