@@ -124,9 +124,9 @@ async fn a_body_of_exactly_16_kib_is_read() {
 async fn a_chunked_body_over_16_kib_is_413_too() {
     let app = spawn_app().await;
     let chunk = "a".repeat(4096);
-    let mut request = format!(
+    let mut request = String::from(
         "POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
     );
     request.push_str("10\r\n{\"password\": \"aa\r\n");
     for _ in 0..5 {
