@@ -4,15 +4,15 @@
 mod helpers;
 
 mod account;
+mod admin;
+mod attacks;
+mod errors;
 mod health;
+mod jwks;
+mod keys;
 mod login;
 mod logout;
+mod me;
 mod refresh;
 mod register;
 mod throttle;
-mod admin;
-mod errors;
-mod jwks;
-mod me;
-mod keys;
-mod attacks;
