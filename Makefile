@@ -3,7 +3,7 @@ CARGO ?= cargo
 KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
 RELEASE_BIN := target/release/authd
 
-.PHONY: run test build release keys lint fmt ci
+.PHONY: run test build release keys lint fmt ci fuzz
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -18,6 +18,12 @@ run: release
 test:
 	$(CARGO) test --all-targets --no-fail-fast
 	$(CARGO) test --doc
+
+## Fuzz each target (tests/fuzz: bearer parser, access and refresh verification, token
+## mutations, JSON bodies) for FUZZ_SECONDS seconds; fails on any crash or wrong answer.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --test fuzz -- --nocapture
 
 build:
 	$(CARGO) build
