@@ -52,6 +52,9 @@ pub enum ApiError {
     HeadersTooLarge,
     #[error("temporarily unavailable; retry shortly")]
     Unavailable(String),
+    /// The password-hashing pool is full: load shedding, not a fault.
+    #[error("too busy; retry shortly")]
+    Overloaded,
     #[error("internal error")]
     Internal(String),
 }
@@ -80,7 +83,7 @@ impl ApiError {
             ApiError::WeakPassword(_) => "weak_password",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::HeadersTooLarge => "headers_too_large",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unavailable(_) | ApiError::Overloaded => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -99,7 +102,7 @@ impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::RateLimited { retry_after } => Some((*retry_after).max(1)),
-            ApiError::Unavailable(_) => Some(RETRY_AFTER_UNAVAILABLE),
+            ApiError::Unavailable(_) | ApiError::Overloaded => Some(RETRY_AFTER_UNAVAILABLE),
             _ => None,
         }
     }
@@ -126,7 +129,7 @@ impl ResponseError for ApiError {
             }
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -161,7 +164,7 @@ impl From<StoreError> for ApiError {
 impl From<HashError> for ApiError {
     fn from(err: HashError) -> Self {
         match err {
-            HashError::Busy => ApiError::Unavailable("password hashing pool is full".into()),
+            HashError::Busy => ApiError::Overloaded,
             HashError::Failed(cause) => ApiError::Internal(cause),
         }
     }

@@ -106,13 +106,15 @@ pub fn parse_bearer(value: &[u8]) -> Result<&str, BearerError> {
     let Ok(value) = std::str::from_utf8(value) else {
         return Err(BearerError::Malformed);
     };
-    let scheme_end = value.find(' ').unwrap_or(value.len());
+    // The scheme ends at the first whitespace: `Bearer\tabc` is a Bearer credential with a
+    // bad separator (malformed), `Bearerabc` another scheme.
+    let scheme_end = value.find([' ', '\t']).unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_end);
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(BearerError::Missing);
     }
     let token = rest.trim_start_matches(' ');
-    if rest.is_empty() || !is_b64token(token) {
+    if !rest.starts_with(' ') || !is_b64token(token) {
         return Err(BearerError::Malformed);
     }
     Ok(token)
@@ -224,5 +226,6 @@ mod tests {
             assert!(got.is_err(), "{:?} accepted", String::from_utf8_lossy(bad));
         }
         assert_eq!(parse_bearer(b"Bearer a b"), Err(BearerError::Malformed));
+        assert_eq!(parse_bearer(b"Bearer\tabc"), Err(BearerError::Malformed));
     }
 }

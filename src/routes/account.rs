@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::body::JsonObject;
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
 use crate::extractor::AuthenticatedUser;
@@ -30,7 +31,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
     ClientIp(ip): ClientIp,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonObject<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ChangePasswordRequest {
         current_password,

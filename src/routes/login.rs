@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use super::body::JsonObject;
 use super::no_store;
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
@@ -29,7 +30,7 @@ struct LoginResponse {
 pub async fn login(
     state: web::Data<AppState>,
     RateLimitedClient(ClientIp(ip)): RateLimitedClient,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
         email: raw_email,

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod body;
 mod health;
 mod jwks;
 mod login;
@@ -9,7 +10,7 @@ mod me;
 mod refresh;
 mod register;
 
-use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::error::QueryPayloadError;
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpResponse, ResponseError};
 
@@ -18,7 +19,7 @@ use crate::middleware::MAX_BODY_BYTES;
 
 /// Registers every authd route, the JSON error handlers and the JSON 404/405 answers.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(json_config())
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(query_config())
         .service(resource(
             "/auth/register",
@@ -91,23 +92,6 @@ fn resource(path: &str, method: Method, route: actix_web::Route) -> actix_web::R
 
 async fn not_found() -> HttpResponse {
     ApiError::NotFound.error_response()
-}
-
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(MAX_BODY_BYTES)
-        .error_handler(|err, _req| {
-            let api = match &err {
-                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-                JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
-                JsonPayloadError::Deserialize(cause) => {
-                    ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))
-                }
-                _ => ApiError::InvalidRequest("the request body could not be read".into()),
-            };
-            api.into()
-        })
 }
 
 fn query_config() -> web::QueryConfig {

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::body::JsonObject;
 use super::no_store;
 use crate::error::ApiError;
 use crate::sessions::issue_token_pair;
@@ -19,7 +20,7 @@ pub struct RefreshRequest {
 pub async fn refresh(
     state: web::Data<AppState>,
     _client: RateLimitedClient,
-    body: web::Json<RefreshRequest>,
+    body: JsonObject<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let ring = state.keys.current();
@@ -71,7 +72,7 @@ pub async fn refresh(
 
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: JsonObject<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let ring = state.keys.current();

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::body::JsonObject;
 use super::rfc3339;
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
@@ -20,7 +21,7 @@ pub struct RegisterRequest {
 pub async fn register(
     state: web::Data<AppState>,
     _client: RateLimitedClient,
-    body: web::Json<RegisterRequest>,
+    body: JsonObject<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::InvalidEmail(e.to_string()))?;
     let password = Password::parse(&body.password, &email, &state.password_policy)
