@@ -3,7 +3,7 @@ CARGO ?= cargo
 KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
 RELEASE_BIN := target/release/authd
 
-.PHONY: run test build release keys lint fmt ci fuzz
+.PHONY: run test build release keys lint fmt ci bench fuzz
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -44,3 +44,7 @@ fmt:
 ## What CI runs.
 ci:
 	bash .ci/run
+
+## Benchmarks: 200 concurrent logins against the release binary (memory, responsiveness).
+bench: release
+	python3 benches/login_flood.py 200 5

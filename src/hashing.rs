@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
 
 use crate::domain::Password;
 
@@ -115,12 +114,16 @@ pub enum HashError {
     Failed(String),
 }
 
-/// A bounded pool for argon2: `workers` hashes run at once, `queue` more may wait.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A bounded pool for argon2: `workers` dedicated threads hash, at most `queue` more jobs
+/// wait, and anything beyond is refused at once. Dedicated threads (rather than tokio's
+/// blocking pool, which grows to 512 threads and churns them) keep memory flat: each
+/// thread reuses its allocator arena for the ~19 MiB argon2 works in.
 #[derive(Clone)]
 pub struct PasswordHasher {
     settings: Argon2Settings,
-    admission: Arc<Semaphore>,
-    workers: Arc<Semaphore>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
     /// A real hash of a random password: a login for a missing account verifies against it,
     /// so that it costs the same time as one for an existing account.
     dummy_hash: Arc<str>,
@@ -128,14 +131,22 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(settings: Argon2Settings, workers: usize, queue: usize) -> anyhow::Result<Self> {
-        let workers = workers.max(1);
+        // A rendezvous channel (0) would refuse work whenever no worker sits in recv() at
+        // that instant, so the queue holds at least one job.
+        let (jobs, receiver) = std::sync::mpsc::sync_channel::<Job>(queue.max(1));
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        for n in 0..workers.max(1) {
+            let receiver = Arc::clone(&receiver);
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || work(&receiver))?;
+        }
         let random = uuid::Uuid::new_v4().to_string();
         let dummy =
             Password::presented(&random).ok_or_else(|| anyhow::anyhow!("dummy password"))?;
         Ok(Self {
             settings,
-            admission: Arc::new(Semaphore::new(workers + queue)),
-            workers: Arc::new(Semaphore::new(workers)),
+            jobs,
             dummy_hash: settings.hash(&dummy)?.into(),
         })
     }
@@ -176,20 +187,36 @@ impl PasswordHasher {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _admitted = self
-            .admission
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| HashError::Busy)?;
-        let _worker = self
-            .workers
-            .clone()
-            .acquire_owned()
+        self.submit(job)?
             .await
+            .map_err(|_| HashError::Failed("the hashing thread stopped".into()))
+    }
+
+    /// Queues `job`, or refuses it at once when the pool and its queue are full.
+    fn submit<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<tokio::sync::oneshot::Receiver<T>, HashError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .try_send(Box::new(move || {
+                let _ = done.send(job());
+            }))
             .map_err(|_| HashError::Busy)?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .map_err(|e| HashError::Failed(e.to_string()))
+        Ok(result)
+    }
+}
+
+/// A pool thread: runs jobs until every sender is gone. A panicking job is contained, so
+/// the pool never shrinks.
+fn work(receiver: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
+    loop {
+        let job = match receiver.lock() {
+            Ok(guard) => guard.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok(job) = job else { return };
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
     }
 }
 
@@ -256,13 +283,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_pool_answers_busy_instead_of_queueing() {
-        let hasher = PasswordHasher::new(cheap(), 1, 0).unwrap();
-        let held = hasher.admission.clone().try_acquire_owned().unwrap();
-        assert!(matches!(
-            hasher.hash(password("correct horse battery staple")).await,
-            Err(HashError::Busy)
-        ));
-        drop(held);
+        let hasher = PasswordHasher::new(cheap(), 1, 1).unwrap();
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        // One job runs (and says so), one waits: the pool is full, the next is refused.
+        let first = hasher
+            .submit(move || {
+                started_tx.send(()).unwrap();
+                gate.recv().unwrap();
+            })
+            .unwrap();
+        started.recv().unwrap();
+        let second = hasher.submit(|| ()).unwrap();
+        assert!(matches!(hasher.submit(|| ()), Err(HashError::Busy)));
+        release.send(()).unwrap();
+        first.await.unwrap();
+        second.await.unwrap();
         assert!(hasher
             .hash(password("correct horse battery staple"))
             .await
