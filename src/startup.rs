@@ -18,7 +18,7 @@ use crate::middleware::limit_request_size;
 use crate::routes::configure;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::connect_database;
+use crate::store::connect_stores;
 use crate::tokens::{AccessTokenVerifier, TokenPolicy};
 
 /// How often the keys folder is re-read (it is also re-read on SIGHUP).
@@ -41,9 +41,7 @@ impl Application {
         crate::install_crypto_provider();
         let keys =
             KeyStore::open(&settings.keys_dir, settings.jwks_max_age).context("AUTHD_KEYS_DIR")?;
-        let (users, denylist) = connect_database(&settings)
-            .await
-            .context("AUTHD_DATABASE_URL")?;
+        let stores = connect_stores(&settings).await?;
         let workers = settings
             .hash_workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -64,8 +62,9 @@ impl Application {
             jwks_max_age: settings.jwks_max_age,
             keys: keys.clone(),
             clock,
-            users,
-            denylist,
+            users: stores.users,
+            denylist: stores.denylist,
+            counters: stores.counters,
             hasher,
         });
         let listener = TcpListener::bind(&settings.bind)

@@ -7,6 +7,7 @@ use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::keys::KeyStore;
 use crate::store::{RefreshDenylist, UserStore};
+use crate::throttle::CounterStore;
 use crate::tokens::TokenPolicy;
 
 pub struct AppState {
@@ -17,6 +18,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub users: Arc<dyn UserStore>,
     pub denylist: Arc<dyn RefreshDenylist>,
+    /// Rate counters: in memory, or in Redis shared by every instance.
+    pub counters: Arc<dyn CounterStore>,
     pub hasher: PasswordHasher,
 }
 
