@@ -225,3 +225,9 @@ pub fn jwt_part(token: &str, index: usize) -> Value {
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("JSON")
 }
+
+/// Spawns one more instance on `settings` exactly as given: several instances share a
+/// database, a Redis and a keys folder this way. A key is made only if the folder has none.
+pub async fn spawn_app_on(settings: Settings) -> TestApp {
+    spawn_app_in(tempfile::tempdir().expect("temp dir"), settings).await
+}
