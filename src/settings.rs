@@ -45,6 +45,10 @@ pub struct Settings {
     )]
     pub redis_prefix: String,
 
+    /// Longest wait for one Redis operation (connecting included) before it fails with 503.
+    #[arg(long, env = "AUTHD_REDIS_TIMEOUT", default_value = "1", value_parser = parse_positive_duration, global = true)]
+    pub redis_timeout: u64,
+
     /// Folder of signing keys.
     #[arg(long, env = "AUTHD_KEYS_DIR", default_value = "keys", global = true)]
     pub keys_dir: PathBuf,

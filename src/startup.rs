@@ -18,8 +18,8 @@ use crate::middleware::limit_request_size;
 use crate::routes::configure;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::connect_database;
-use crate::throttle::{MemoryCounters, Throttle};
+use crate::store::connect_stores;
+use crate::throttle::Throttle;
 use crate::tokens::{AccessTokenVerifier, TokenPolicy};
 
 /// How often the keys folder is re-read (it is also re-read on SIGHUP).
@@ -45,9 +45,7 @@ impl Application {
         }
         let keys =
             KeyStore::open(&settings.keys_dir, settings.jwks_max_age).context("AUTHD_KEYS_DIR")?;
-        let (users, denylist) = connect_database(&settings)
-            .await
-            .context("AUTHD_DATABASE_URL")?;
+        let stores = connect_stores(&settings).await?;
         let workers = settings
             .hash_workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -68,11 +66,11 @@ impl Application {
             jwks_max_age: settings.jwks_max_age,
             keys: keys.clone(),
             clock,
-            users,
-            denylist,
+            users: stores.users,
+            denylist: stores.denylist,
             hasher,
             throttle: Throttle::new(
-                Arc::new(MemoryCounters::new()),
+                stores.counters,
                 settings.ip_rate_limit,
                 settings.login_max_failures,
                 settings.login_window,

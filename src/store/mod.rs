@@ -2,18 +2,24 @@
 //! by itself). One trait each, one implementation per backend, chosen once at start-up.
 
 mod memory;
+mod postgres;
+mod redis;
 mod sqlite;
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::{Email, Role};
 use crate::settings::Settings;
+use crate::throttle::{CounterStore, MemoryCounters};
 
 pub use memory::MemoryDenylist;
+pub use postgres::PostgresStore;
+pub use redis::{RedisConnection, RedisCounters, RedisDenylist};
 pub use sqlite::SqliteStore;
 
 /// A store could not answer (down, timed out, broken); the request fails closed with 503.
@@ -135,12 +141,49 @@ pub async fn connect_database(
     settings: &Settings,
 ) -> anyhow::Result<(Arc<dyn UserStore>, Arc<dyn RefreshDenylist>)> {
     let url = settings.database_url.as_str();
+    let max = settings.database_max_connections;
     if url.starts_with("sqlite:") {
-        let store = Arc::new(SqliteStore::connect(url, settings.database_max_connections).await?);
+        let store = Arc::new(SqliteStore::connect(url, max).await?);
+        Ok((store.clone(), store))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = Arc::new(PostgresStore::connect(url, max).await?);
         Ok((store.clone(), store))
     } else {
-        anyhow::bail!("AUTHD_DATABASE_URL: unsupported database '{url}' (use sqlite://PATH)")
+        anyhow::bail!(
+            "AUTHD_DATABASE_URL: unsupported database (use sqlite://PATH or postgres://…)"
+        )
     }
+}
+
+/// Every store the server uses, chosen once from the settings.
+pub struct Stores {
+    pub users: Arc<dyn UserStore>,
+    pub denylist: Arc<dyn RefreshDenylist>,
+    pub counters: Arc<dyn CounterStore>,
+}
+
+/// Users from `AUTHD_DATABASE_URL`; the denylist and counters in Redis when
+/// `AUTHD_REDIS_URL` is set (shared by every instance), else the database's durable
+/// denylist and counters in memory. A Redis that is down now is not an error.
+pub async fn connect_stores(settings: &Settings) -> anyhow::Result<Stores> {
+    let (users, durable) = connect_database(settings)
+        .await
+        .context("AUTHD_DATABASE_URL")?;
+    let Some(url) = settings.redis_url.as_deref() else {
+        return Ok(Stores {
+            users,
+            denylist: durable,
+            counters: Arc::new(MemoryCounters::new()),
+        });
+    };
+    let timeout = std::time::Duration::from_secs(settings.redis_timeout);
+    let redis =
+        RedisConnection::open(url, &settings.redis_prefix, timeout).context("AUTHD_REDIS_URL")?;
+    Ok(Stores {
+        users,
+        denylist: Arc::new(RedisDenylist::new(redis.clone())),
+        counters: Arc::new(RedisCounters::new(redis)),
+    })
 }
 
 pub(crate) fn roles_to_json(roles: &[Role]) -> String {

@@ -373,3 +373,9 @@ pub fn empty_keys_settings() -> (tempfile::TempDir, Settings) {
     std::fs::create_dir_all(&settings.keys_dir).expect("keys dir");
     (dir, settings)
 }
+
+/// Spawns one more instance on `settings` exactly as given: several instances share a
+/// database, a Redis and a keys folder this way. A key is made only if the folder has none.
+pub async fn spawn_app_on(settings: Settings) -> TestApp {
+    spawn_app_in(tempfile::tempdir().expect("temp dir"), settings).await
+}

@@ -1,11 +1,13 @@
 //! authd's integration tests: one binary, one file per resource, each test against a real
 //! server on port 0 with its own fresh database.
 
+mod backing;
 mod helpers;
 
 mod account;
 mod admin;
 mod attacks;
+mod counters;
 mod errors;
 mod health;
 mod jwks;
@@ -15,4 +17,6 @@ mod logout;
 mod me;
 mod refresh;
 mod register;
+mod scale;
+mod stores;
 mod throttle;

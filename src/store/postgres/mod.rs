@@ -1,0 +1,160 @@
+//! PostgreSQL: users (the truth) and the durable denylist, shared by every instance.
+//!
+//! Same behaviour as [`super::SqliteStore`]; the store tests run against both.
+
+mod denylist;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{InsertUserError, NewUser, StoreError, User, UserStore};
+use crate::domain::Email;
+
+/// How long a request waits for a pooled connection before it fails with 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects with at most `max_connections` and runs the migrations. Instances starting
+    /// together are safe: sqlx serializes migrations with an advisory lock.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that look at rows directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn user_from_row(row: &PgRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        roles: row.try_get("roles")?,
+        generation: row.try_get("token_generation")?,
+        created_at: row.try_get::<DateTime<Utc>, _>("created_at")?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, roles, token_generation, created_at";
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn insert(&self, user: &NewUser) -> Result<User, InsertUserError> {
+        let roles: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
+        let result = sqlx::query(
+            "INSERT INTO users (id, email, password_hash, roles, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user.id)
+        .bind(user.email.as_str())
+        .bind(&user.password_hash)
+        .bind(&roles)
+        .bind(user.created_at)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(User {
+                id: user.id,
+                email: user.email.as_str().to_owned(),
+                password_hash: user.password_hash.clone(),
+                roles,
+                generation: 0,
+                created_at: user.created_at,
+            }),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Err(InsertUserError::EmailTaken)
+            }
+            Err(err) => Err(InsertUserError::Store(err.into())),
+        }
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+        ))
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn upgrade_password_hash(
+        &self,
+        id: Uuid,
+        old: &str,
+        new: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(new)
+            .bind(id)
+            .bind(old)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn change_password(&self, id: Uuid, new_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, token_generation = token_generation + 1 WHERE id = $2",
+        )
+        .bind(new_hash)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn bump_generation(&self, id: Uuid) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET token_generation = token_generation + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {
+        // UUIDs order bytewise here and as lower-case hex text in SQLite: the same order.
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2"
+        ))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        let users = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
+        Ok((users, total.max(0) as u64))
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
