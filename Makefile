@@ -1,7 +1,7 @@
 # authd: the two commands are `make run` and `make test`.
 CARGO ?= cargo
 KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
-RELEASE_BIN := target/release/authd
+RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
 .PHONY: run test build release keys lint fmt ci bench fuzz
 
