@@ -3,7 +3,7 @@ CARGO ?= cargo
 KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
 RELEASE_BIN := target/release/authd
 
-.PHONY: run test build release keys lint fmt ci
+.PHONY: run test build release keys lint fmt ci cluster
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -38,3 +38,8 @@ fmt:
 ## What CI runs.
 ci:
 	bash .ci/run
+
+## Three instances on PostgreSQL + Redis behind nginx (127.0.0.1 only): a failover churn
+## and refresh throughput, cluster against one instance. See docs/scale.md.
+cluster:
+	bash scripts/cluster.sh
