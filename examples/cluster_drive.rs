@@ -123,7 +123,7 @@ async fn churn_client(
         };
         match cycle.await {
             Ok(()) => cycles += 1,
-            Err(err) => failures.push(err.to_string()),
+            Err(err) => failures.push(format!("{err:#}")),
         }
     }
     (cycles, failures, dead)
@@ -191,7 +191,7 @@ async fn load(client: Client, url: String, seconds: u64, workers: usize) -> anyh
                             done += 1;
                         }
                         Err(err) => {
-                            failed = Some(err.to_string());
+                            failed = Some(format!("{err:#}"));
                             break;
                         }
                     }

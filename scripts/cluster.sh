@@ -18,6 +18,7 @@ PG=${CLUSTER_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 REDIS=${CLUSTER_REDIS:-redis://127.0.0.1:6379}
 PORTS=(18081 18082 18083)
 NGINX_PORT=18080
+NGINX_ONE_PORT=18090
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BIN=$CARGO_TARGET_DIR/release/authd
 DRIVE=$CARGO_TARGET_DIR/release/examples/cluster_drive
@@ -77,6 +78,9 @@ error_log $RUN/nginx-error.log warn;
 events { worker_connections 1024; }
 http {
     access_log off;
+    # nginx closes a client connection after 1000 requests by default, racing the
+    # client's next request on it; the driver's connections live for the whole run.
+    keepalive_requests 1000000;
     client_body_temp_path $RUN/tmp/body;
     proxy_temp_path $RUN/tmp/proxy;
     fastcgi_temp_path $RUN/tmp/fastcgi;
@@ -85,6 +89,22 @@ http {
     upstream authd {
         $(for port in "${PORTS[@]}"; do echo "server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"; done)
         keepalive 64;
+        keepalive_requests 1000000;
+    }
+    # The same proxy in front of one instance: separates nginx's cost from the cluster's.
+    upstream authd_one {
+        server 127.0.0.1:${PORTS[0]};
+        keepalive 64;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_ONE_PORT;
+        location / {
+            proxy_pass http://authd_one;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For \$remote_addr;
+        }
     }
     server {
         listen 127.0.0.1:$NGINX_PORT;
@@ -122,6 +142,8 @@ wait "$churn" || churn_status=$?
 echo "== refresh throughput, ${WORKERS} workers, ${SECONDS_LOAD}s each"
 echo -n "one instance (direct, ${PORTS[0]}): "
 "$DRIVE" load "http://127.0.0.1:${PORTS[0]}" "$SECONDS_LOAD" "$WORKERS"
+echo -n "one instance via nginx:             "
+"$DRIVE" load "http://127.0.0.1:$NGINX_ONE_PORT" "$SECONDS_LOAD" "$WORKERS"
 echo -n "cluster of ${#PORTS[@]} via nginx:          "
 "$DRIVE" load "http://127.0.0.1:$NGINX_PORT" "$SECONDS_LOAD" "$WORKERS"
 
