@@ -3,7 +3,7 @@ CARGO ?= cargo
 KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
-.PHONY: run test build release keys lint fmt ci bench fuzz
+.PHONY: run test build release keys lint fmt ci bench fuzz cluster
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -48,3 +48,8 @@ ci:
 ## Benchmarks: 200 concurrent logins against the release binary (memory, responsiveness).
 bench: release
 	python3 benches/login_flood.py 200 5
+
+## Three instances on PostgreSQL + Redis behind nginx (127.0.0.1 only): a failover churn
+## and refresh throughput, cluster against one instance. See docs/scale.md.
+cluster:
+	bash scripts/cluster.sh
