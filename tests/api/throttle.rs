@@ -1,16 +1,73 @@
 //! Throttling: per-(account, client) failed logins, the account-wide cap a spray cannot
 //! turn into a lockout, and the per-IP request rate. Client addresses differ by binding
 //! the client socket to other loopback addresses, never by trusting headers.
+//!
+//! Each rule runs twice: on the in-memory counters and on Redis (its own key prefix).
 
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
+use crate::backing::{PrivateRedis, RedisPrefix, SHARED_REDIS};
+use crate::helpers::{
+    assert_error, spawn_app_in, spawn_app_on, spawn_app_with, test_settings, TestApp, PASSWORD,
+};
 
 const WRONG: &str = "not the password at all";
 
-async fn throttled_app() -> TestApp {
-    spawn_app_with(|s| {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counters {
+    Memory,
+    Redis,
+}
+
+/// Runs an `async fn(Counters)` test once per counter store.
+macro_rules! on_both_counter_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Counters::Memory).await;
+            })*
+        }
+        mod redis {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Counters::Redis).await;
+            })*
+        }
+    };
+}
+
+on_both_counter_stores!(
+    five_failures_lock_the_account_for_that_address_only,
+    a_success_resets_the_count,
+    unknown_accounts_are_throttled_exactly_like_known_ones,
+    a_spray_from_many_addresses_cannot_lock_out_the_owners_device,
+    wrong_current_passwords_count_like_failed_logins,
+    the_ip_rate_limit_counts_register_login_and_refresh_per_address,
+);
+
+/// An app on `counters`; the Redis prefix lives (and is cleaned up) with the app.
+async fn app_on(
+    counters: Counters,
+    customize: impl FnOnce(&mut authd::settings::Settings),
+) -> (TestApp, Option<RedisPrefix>) {
+    match counters {
+        Counters::Memory => (spawn_app_with(customize).await, None),
+        Counters::Redis => {
+            let prefix = RedisPrefix::new();
+            let dir = tempfile::tempdir().unwrap();
+            let mut settings = test_settings(dir.path());
+            settings.redis_url = Some(SHARED_REDIS.to_owned());
+            settings.redis_prefix = prefix.prefix.clone();
+            customize(&mut settings);
+            (spawn_app_in(dir, settings).await, Some(prefix))
+        }
+    }
+}
+
+async fn throttled_app(counters: Counters) -> (TestApp, Option<RedisPrefix>) {
+    app_on(counters, |s| {
         s.login_max_failures = 5;
         s.login_window = 900;
     })
@@ -26,9 +83,8 @@ async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> req
         .unwrap()
 }
 
-#[tokio::test]
-async fn five_failures_lock_the_account_for_that_address_only() {
-    let app = throttled_app().await;
+async fn five_failures_lock_the_account_for_that_address_only(counters: Counters) {
+    let (app, _prefix) = throttled_app(counters).await;
     app.register("alice@example.com", PASSWORD).await;
     for _ in 0..5 {
         let response = login_from(&app, "127.0.0.1", "alice@example.com", WRONG).await;
@@ -49,15 +105,18 @@ async fn five_failures_lock_the_account_for_that_address_only() {
     // Another address is its own pair.
     let response = login_from(&app, "127.0.0.2", "alice@example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
-    // The window passes: the first address may try again.
+    // The window passes: the first address may try again. (Redis counts windows on its
+    // own clock, which a test cannot move.)
+    if counters == Counters::Redis {
+        return;
+    }
     app.clock.advance(901);
     let response = login_from(&app, "127.0.0.1", "alice@example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_success_resets_the_count() {
-    let app = throttled_app().await;
+async fn a_success_resets_the_count(counters: Counters) {
+    let (app, _prefix) = throttled_app(counters).await;
     app.register("alice@example.com", PASSWORD).await;
     for _ in 0..4 {
         login_from(&app, "127.0.0.1", "alice@example.com", WRONG).await;
@@ -79,9 +138,8 @@ async fn a_success_resets_the_count() {
     );
 }
 
-#[tokio::test]
-async fn unknown_accounts_are_throttled_exactly_like_known_ones() {
-    let app = throttled_app().await;
+async fn unknown_accounts_are_throttled_exactly_like_known_ones(counters: Counters) {
+    let (app, _prefix) = throttled_app(counters).await;
     app.register("alice@example.com", PASSWORD).await;
     for email in ["alice@example.com", "nobody@example.com"] {
         for _ in 0..5 {
@@ -96,9 +154,8 @@ async fn unknown_accounts_are_throttled_exactly_like_known_ones() {
     assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
 }
 
-#[tokio::test]
-async fn a_spray_from_many_addresses_cannot_lock_out_the_owners_device() {
-    let app = throttled_app().await;
+async fn a_spray_from_many_addresses_cannot_lock_out_the_owners_device(counters: Counters) {
+    let (app, _prefix) = throttled_app(counters).await;
     let owner = app.signed_up("alice@example.com").await;
     // 100 failures from 100 addresses: each address is far below its own limit.
     for n in 0..100 {
@@ -134,9 +191,8 @@ async fn a_spray_from_many_addresses_cannot_lock_out_the_owners_device() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test]
-async fn wrong_current_passwords_count_like_failed_logins() {
-    let app = throttled_app().await;
+async fn wrong_current_passwords_count_like_failed_logins(counters: Counters) {
+    let (app, _prefix) = throttled_app(counters).await;
     let tokens = app.signed_up("alice@example.com").await;
     let change = |current: &'static str| {
         app.client
@@ -157,9 +213,8 @@ async fn wrong_current_passwords_count_like_failed_logins() {
     assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
 
-#[tokio::test]
-async fn the_ip_rate_limit_counts_register_login_and_refresh_per_address() {
-    let app = spawn_app_with(|s| s.ip_rate_limit = 3).await;
+async fn the_ip_rate_limit_counts_register_login_and_refresh_per_address(counters: Counters) {
+    let (app, _prefix) = app_on(counters, |s| s.ip_rate_limit = 3).await;
     let register = |ip: &str, n: u32| {
         app.client_from(ip)
             .post(app.url("/auth/register"))
@@ -234,4 +289,40 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
         register("198.51.100.2", 3).await.unwrap().status(),
         StatusCode::CREATED
     );
+}
+
+#[tokio::test]
+async fn with_the_counter_store_down_login_and_register_fail_closed() {
+    let mut redis = PrivateRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path());
+    settings.redis_url = Some(redis.url());
+    settings.ip_rate_limit = 30;
+    let app = spawn_app_on(settings).await;
+    app.signed_up("alice@example.com").await;
+
+    redis.stop();
+
+    for response in [
+        app.register("bob@example.com", PASSWORD).await,
+        app.login("alice@example.com", PASSWORD).await,
+    ] {
+        assert!(
+            response.headers().contains_key("retry-after"),
+            "Retry-After"
+        );
+        assert_error(response, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    }
+    // Nothing was created while the limits could not be counted.
+    redis.restart();
+    let mut registered = None;
+    for _ in 0..50 {
+        let response = app.register("bob@example.com", PASSWORD).await;
+        if response.status() != StatusCode::SERVICE_UNAVAILABLE {
+            registered = Some(response.status());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(registered, Some(StatusCode::CREATED));
 }
