@@ -137,6 +137,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Unavailable(cause) => log::warn!("503: {cause}"),
+            ApiError::Overloaded => log::debug!("503: the password-hashing pool is full"),
             ApiError::Internal(cause) => log::error!("500: {cause}"),
             _ => {}
         }
