@@ -1,6 +1,5 @@
 # authd: the two commands are `make run` and `make test`.
 CARGO ?= cargo
-KEYS_DIR ?= $(or $(AUTHD_KEYS_DIR),keys)
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
 .PHONY: run test build release keys lint fmt ci bench fuzz cluster
@@ -8,10 +7,7 @@ RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
 run: release
-	@if ! ls $(KEYS_DIR)/*.pem $(KEYS_DIR)/*.hs256 >/dev/null 2>&1; then \
-		echo "no key in $(KEYS_DIR): generating a development key"; \
-		$(RELEASE_BIN) keys generate --dir $(KEYS_DIR); \
-	fi
+	$(RELEASE_BIN) keys generate --if-none
 	$(RELEASE_BIN) serve
 
 ## Build and run every test (unit, integration, doc).
@@ -32,7 +28,7 @@ release:
 	$(CARGO) build --release
 
 keys:
-	$(RELEASE_BIN) keys generate --dir $(KEYS_DIR)
+	$(RELEASE_BIN) keys generate
 
 lint:
 	$(CARGO) fmt --check

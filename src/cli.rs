@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 use crate::domain::{Email, Password, PasswordPolicy, Role};
-use crate::keys::generate::{generate_key, KeyAlgorithm};
+use crate::keys::generate::{generate_key, has_key_files, KeyAlgorithm};
 use crate::settings::Settings;
 use crate::startup::Application;
 use crate::store::{connect_user_store, InsertUserError, NewUser};
@@ -47,6 +47,9 @@ pub enum KeysCommand {
         /// Folder to write into (default: the keys folder setting).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
+        /// Only when the folder holds no key yet (what `make run` uses).
+        #[arg(long)]
+        if_none: bool,
     },
 }
 
@@ -115,9 +118,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(cli.settings).await?;
             app.run_until_stopped().await.context("running the server")
         }),
-        Command::Keys(KeysCommand::Generate { alg, dir }) => {
+        Command::Keys(KeysCommand::Generate { alg, dir, if_none }) => {
             let dir = dir.unwrap_or(cli.settings.keys_dir);
+            if if_none && has_key_files(&dir)? {
+                return Ok(());
+            }
             let path = generate_key(&dir, alg, chrono::Utc::now())?;
+            eprintln!("generated a new signing key");
             println!("{}", path.display());
             Ok(())
         }

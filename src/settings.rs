@@ -117,12 +117,12 @@ pub struct Settings {
     #[arg(long, env = "AUTHD_HASH_QUEUE", value_parser = parse_usize, global = true)]
     pub hash_queue: Option<usize>,
 
-    /// Comma-separated origins allowed cross-origin.
+    /// Reserved for CORS: not implemented yet (a value only logs a warning).
     #[arg(long, env = "AUTHD_CORS_ORIGINS", default_value = "", global = true)]
     pub cors_origins: String,
 
-    /// `on`: token responses also set HttpOnly cookies.
-    #[arg(long, env = "AUTHD_COOKIES", default_value = "off", value_parser = parse_on_off, global = true)]
+    /// Reserved for browser cookie sessions: not implemented yet (`on` only logs a warning).
+    #[arg(long, env = "AUTHD_COOKIES", default_value = "off", value_parser = parse_on_off, action = clap::ArgAction::Set, global = true)]
     pub cookies: bool,
 }
 

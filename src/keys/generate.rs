@@ -51,7 +51,9 @@ impl KeyAlgorithm {
 }
 
 /// Writes `dir/<kid>.pem` (mode 0600) and returns its path. The kid is the UTC creation
-/// time then the algorithm, so kids sort by age.
+/// time then the algorithm (`20261126T142300Z-eddsa`), so kids sort by age: when a key of
+/// the same second exists already, the new one takes the next free second, so that
+/// `…Z-rs256` made just before `…Z-eddsa` never sorts after it.
 pub fn generate_key(
     dir: &Path,
     alg: KeyAlgorithm,
@@ -59,14 +61,15 @@ pub fn generate_key(
 ) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", alg.pkcs8_der()?));
-    let stem = format!("{}-{}", now.format("%Y%m%dT%H%M%SZ"), alg.suffix());
-    for attempt in 1.. {
-        let kid = if attempt == 1 {
-            stem.clone()
-        } else {
-            format!("{stem}-{attempt}")
-        };
-        let path = dir.join(format!("{kid}.pem"));
+    let taken = existing_names(dir)?;
+    let mut at = now;
+    loop {
+        let stamp = at.format("%Y%m%dT%H%M%SZ").to_string();
+        at += chrono::Duration::seconds(1);
+        if taken.iter().any(|name| name.starts_with(&stamp)) {
+            continue;
+        }
+        let path = dir.join(format!("{stamp}-{}.pem", alg.suffix()));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -77,9 +80,58 @@ pub fn generate_key(
                     .with_context(|| format!("writing {}", path.display()))?;
                 return Ok(path);
             }
+            // Another generator won this second: take the next.
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(err) => return Err(err).with_context(|| format!("creating {}", path.display())),
         }
     }
-    unreachable!("the attempt counter is unbounded")
+}
+
+/// Whether `dir` holds any key file (`*.pem`, `*.hs256`); a missing folder holds none.
+pub fn has_key_files(dir: &Path) -> anyhow::Result<bool> {
+    Ok(existing_names(dir)?
+        .iter()
+        .any(|name| super::material::KeyFile::classify(name).is_some()))
+}
+
+fn existing_names(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err).with_context(|| format!("reading {}", dir.display())),
+    };
+    Ok(entries
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_made_in_one_second_still_sort_by_creation() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now();
+        let first = generate_key(dir.path(), KeyAlgorithm::Rs256, now).unwrap();
+        let second = generate_key(dir.path(), KeyAlgorithm::Eddsa, now).unwrap();
+        let third = generate_key(dir.path(), KeyAlgorithm::Es256, now).unwrap();
+        let names: Vec<_> = [&first, &second, &third]
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_owned())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(has_key_files(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn a_missing_or_keyless_folder_has_no_key_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_key_files(&dir.path().join("absent")).unwrap());
+        std::fs::write(dir.path().join("README.md"), "keys").unwrap();
+        assert!(!has_key_files(dir.path()).unwrap());
+    }
 }

@@ -5,7 +5,7 @@
 //! cached JWKS already holds a key before any token uses it.
 
 pub mod generate;
-mod material;
+pub(crate) mod material;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -10,7 +10,8 @@ use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::error::PayloadError;
-use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -31,12 +32,24 @@ impl<T> Deref for JsonObject<T> {
     }
 }
 
+/// `application/json` or `application/<anything>+json`, in any case, with or without
+/// parameters (`; charset=utf-8`, spaces allowed around the `;`).
 fn is_json(req: &HttpRequest) -> bool {
-    match req.mime_type() {
-        Ok(Some(mime)) => {
-            mime.type_() == mime::APPLICATION
-                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
-        }
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
         _ => false,
     }
 }

@@ -334,3 +334,46 @@ async fn protected_routes_read_no_body_before_the_bearer_check() {
 
     assert_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
 }
+
+#[tokio::test]
+async fn json_media_types_are_accepted_in_any_case_and_with_parameters() {
+    let app = spawn_app().await;
+    for (n, content_type) in [
+        "application/json",
+        "Application/Json ; charset=utf-8",
+        "APPLICATION/JSON;charset=UTF-8",
+        "application/vnd.api+json",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = format!(
+            r#"{{"email":"user{n}@example.com","password":"correct horse battery staple"}}"#
+        );
+        let response = app
+            .client
+            .post(app.url("/auth/register"))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{content_type}");
+    }
+    for content_type in ["application/jsonx", "text/json", "application", ""] {
+        let response = app
+            .client
+            .post(app.url("/auth/register"))
+            .header("Content-Type", content_type)
+            .body(r#"{"email":"x@example.com","password":"correct horse battery staple"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
+    }
+}
