@@ -40,7 +40,9 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::browser::{check_csrf, is_unsafe, ACCESS_COOKIE};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::tokens::{AccessClaims, AccessTokenVerifier};
 
 /// The caller, proven by a valid access token.
@@ -129,13 +131,19 @@ fn is_b64token(token: &str) -> bool {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
-    let token = bearer_token(req).map_err(|err| match err {
-        BearerError::Missing => ApiError::MissingToken,
-        BearerError::Malformed => ApiError::InvalidToken,
-    })?;
     let verifier = req
         .app_data::<web::Data<AccessTokenVerifier>>()
         .ok_or_else(|| ApiError::Internal("no AccessTokenVerifier in app_data".into()))?;
+    // The Bearer header always wins; the cookie is only looked at without one.
+    let token = match bearer_token(req) {
+        Ok(token) => token,
+        Err(BearerError::Malformed) => return Err(ApiError::InvalidToken),
+        Err(BearerError::Missing) => return authenticate_by_cookie(req, verifier),
+    };
+    verify(verifier, token)
+}
+
+fn verify(verifier: &AccessTokenVerifier, token: &str) -> Result<AuthenticatedUser, ApiError> {
     match verifier.verify(token) {
         Ok(claims) => Ok(AuthenticatedUser { claims }),
         Err(err) => {
@@ -143,6 +151,25 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
             Err(ApiError::InvalidToken)
         }
     }
+}
+
+/// A cookie session (`AUTHD_COOKIES=on`): the `authd_access` cookie, and for an unsafe
+/// method the CSRF echo.
+fn authenticate_by_cookie(
+    req: &HttpRequest,
+    verifier: &AccessTokenVerifier,
+) -> Result<AuthenticatedUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .filter(|state| state.cookies);
+    let (Some(state), Some(cookie)) = (state, req.cookie(ACCESS_COOKIE)) else {
+        return Err(ApiError::MissingToken);
+    };
+    let user = verify(verifier, cookie.value())?;
+    if is_unsafe(req.method()) {
+        check_csrf(req, &state.keys.current(), user.session_id())?;
+    }
+    Ok(user)
 }
 
 impl FromRequest for AuthenticatedUser {

@@ -13,11 +13,14 @@
 //! - [`store`]: the user store and the refresh-token denylist, one trait each, one
 //!   implementation per backend.
 //! - [`hashing`]: argon2id on a bounded pool off the async workers.
+//! - [`browser`]: cookie sessions for browsers (`AUTHD_COOKIES=on`) and their CSRF guard.
 //! - [`error`]: [`error::ApiError`], the one place errors become HTTP answers.
 //! - [`clock`]: time as a parameter, so expiry is testable without sleeping.
 
+pub mod browser;
 pub mod cli;
 pub mod clock;
+pub mod cors;
 pub mod domain;
 pub mod error;
 pub mod extractor;

@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::clock::{SharedClock, SystemClock};
+use crate::cors::CorsPolicy;
 use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::keys::KeyStore;
@@ -40,9 +41,6 @@ impl Application {
     /// Builds with an injected clock, so tests can move time instead of sleeping.
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
-        if settings.cookies || !settings.cors_origins.trim().is_empty() {
-            log::warn!("AUTHD_COOKIES and AUTHD_CORS_ORIGINS are not implemented in this version and are ignored");
-        }
         let keys =
             KeyStore::open(&settings.keys_dir, settings.jwks_max_age).context("AUTHD_KEYS_DIR")?;
         let stores = connect_stores(&settings).await?;
@@ -76,12 +74,15 @@ impl Application {
                 settings.login_window,
             ),
             trusted_proxies: settings.trusted_proxies.clone(),
+            cookies: settings.cookies,
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("AUTHD_BIND")?.port();
+        let cors = CorsPolicy::from_settings(&settings).context("AUTHD_CORS_ORIGINS")?;
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors.middleware())
                 .wrap(from_fn(limit_request_size))
                 .wrap(access_log())
                 .app_data(state.clone())

@@ -22,6 +22,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub throttle: Throttle,
     pub trusted_proxies: TrustedProxies,
+    /// `AUTHD_COOKIES=on`: cookie sessions for browsers.
+    pub cookies: bool,
 }
 
 impl AppState {

@@ -36,6 +36,7 @@ pub(crate) struct DerivedSecrets {
     pub refresh_encoding: EncodingKey,
     pub refresh_decoding: DecodingKey,
     pub device: aws_lc_rs::hmac::Key,
+    pub csrf: aws_lc_rs::hmac::Key,
 }
 
 impl fmt::Debug for Key {
@@ -246,10 +247,12 @@ impl DerivedSecrets {
     fn from_ikm(ikm: &[u8]) -> Self {
         let refresh = hkdf_sha256(ikm, b"authd refresh-token mac v1");
         let device = hkdf_sha256(ikm, b"authd device-token mac v1");
+        let csrf = hkdf_sha256(ikm, b"authd csrf-token mac v1");
         DerivedSecrets {
             refresh_encoding: EncodingKey::from_secret(&refresh),
             refresh_decoding: DecodingKey::from_secret(&refresh),
             device: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &device),
+            csrf: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &csrf),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! `POST /auth/login`: email and password for a token pair and a device token.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::body::JsonObject;
 use super::no_store;
+use crate::browser::{issue_csrf_token, session_in_cookies, wants_cookies, DEVICE_COOKIE};
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
 use crate::sessions::issue_token_pair;
@@ -28,6 +29,7 @@ struct LoginResponse {
 }
 
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     RateLimitedClient(ClientIp(ip)): RateLimitedClient,
     body: JsonObject<LoginRequest>,
@@ -37,6 +39,13 @@ pub async fn login(
         password,
         device_token,
     } = body.into_inner();
+    let in_cookies = state.cookies && wants_cookies(&req);
+    // A browser's device token lives in its HttpOnly cookie.
+    let device_token = device_token.or_else(|| {
+        in_cookies
+            .then(|| req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned()))
+            .flatten()
+    });
     let now = state.now();
     let ring = state.keys.current();
     let email = Email::parse(&raw_email).ok();
@@ -76,13 +85,24 @@ pub async fn login(
     if verification.needs_rehash {
         upgrade_hash(&state, &user, password).await;
     }
-    let (pair, _) = issue_token_pair(&ring, &state.policy, &user, Session::start(now), now)?;
+    let session = Session::start(now);
+    let (pair, _) = issue_token_pair(&ring, &state.policy, &user, session, now)?;
     let device_token = match &attempter {
         Attempter::Device(_) => device_token,
         Attempter::Ip(_) => issue_device_token(&ring, user.id, now),
     }
     .ok_or_else(|| ApiError::Internal("no key can sign device tokens".into()))?;
     log::info!("login of user {}", user.id);
+    if in_cookies {
+        let csrf = issue_csrf_token(&ring, session.sid, now)
+            .ok_or_else(|| ApiError::Internal("no key can sign CSRF tokens".into()))?;
+        return Ok(session_in_cookies(
+            HttpResponse::Ok(),
+            &pair,
+            csrf,
+            Some(device_token),
+        ));
+    }
     Ok(no_store(
         HttpResponse::Ok().json(LoginResponse { pair, device_token }),
     ))

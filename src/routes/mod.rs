@@ -3,6 +3,8 @@
 mod account;
 mod admin;
 mod body;
+
+pub(crate) use body::JsonObject;
 mod health;
 mod jwks;
 mod login;

@@ -1,37 +1,70 @@
-//! `POST /auth/refresh` (rotate) and `POST /auth/logout` (end the session).
+//! `POST /auth/refresh` (rotate) and `POST /auth/logout` (end the session). The refresh
+//! token comes in the body, or for a cookie session in the `authd_refresh` cookie; a
+//! cookie session is answered in cookies.
 
-use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::body::JsonObject;
 use super::no_store;
+use crate::browser::{
+    check_csrf, clear_session_cookies, issue_csrf_token, session_in_cookies, RefreshCarrier,
+};
 use crate::error::ApiError;
+use crate::keys::KeyRing;
 use crate::sessions::issue_token_pair;
 use crate::state::AppState;
 use crate::store::{Retirement, Rotation};
 use crate::throttle::RateLimitedClient;
-use crate::tokens::{verify_refresh_token, RefreshCheck, TokenPair};
-
-#[derive(Deserialize)]
-pub struct RefreshRequest {
-    refresh_token: String,
-}
+use crate::tokens::{verify_refresh_token, RefreshCheck, RefreshClaims, TokenPair};
 
 pub async fn refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _client: RateLimitedClient,
-    body: JsonObject<RefreshRequest>,
+    carrier: RefreshCarrier,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let ring = state.keys.current();
-    let policy = &state.policy;
-    let claims = verify_refresh_token(&ring, policy, &body.refresh_token, now, RefreshCheck::Live)
+    let claims = presented(&req, &state, &ring, &carrier, RefreshCheck::Live)?;
+    let pair = rotate(&state, &ring, &claims, now).await?;
+    match carrier {
+        RefreshCarrier::Body(_) => Ok(no_store(HttpResponse::Ok().json(pair))),
+        RefreshCarrier::Cookie(_) => {
+            let csrf = issue_csrf_token(&ring, claims.sid, now)
+                .ok_or_else(|| ApiError::Internal("no key can sign CSRF tokens".into()))?;
+            Ok(session_in_cookies(HttpResponse::Ok(), &pair, csrf, None))
+        }
+    }
+}
+
+/// Verifies the presented refresh token, and for a cookie the CSRF echo bound to its session.
+fn presented(
+    req: &HttpRequest,
+    state: &AppState,
+    ring: &KeyRing,
+    carrier: &RefreshCarrier,
+    check: RefreshCheck,
+) -> Result<RefreshClaims, ApiError> {
+    let claims = verify_refresh_token(ring, &state.policy, carrier.token(), state.now(), check)
         .map_err(|err| {
             log::debug!("refresh token rejected: {err}");
             ApiError::InvalidGrant
         })?;
-    // The user is re-read: a deleted user or a bumped generation ends every older token,
-    // and new roles reach the next access token.
+    if let RefreshCarrier::Cookie(_) = carrier {
+        check_csrf(req, ring, claims.sid)?;
+    }
+    Ok(claims)
+}
+
+/// Re-reads the user, mints the successor pair and retires the presented token in one
+/// atomic store step. A deleted user or a bumped generation ends every older token, and
+/// new roles reach the next access token.
+async fn rotate(
+    state: &AppState,
+    ring: &KeyRing,
+    claims: &RefreshClaims,
+    now: i64,
+) -> Result<TokenPair, ApiError> {
+    let policy = &state.policy;
     let user = state
         .users
         .by_id(claims.sub)
@@ -41,7 +74,7 @@ pub async fn refresh(
         return Err(ApiError::InvalidGrant);
     }
     let session = claims.session();
-    let (pair, _) = issue_token_pair(&ring, policy, &user, session, now)?;
+    let (pair, _) = issue_token_pair(ring, policy, &user, session, now)?;
     let successor = (policy.reuse_grace > 0)
         .then(|| serde_json::to_string(&pair).map(|json| (json, now + policy.reuse_grace)))
         .transpose()
@@ -53,46 +86,35 @@ pub async fn refresh(
         session_expires_at: session.ends_at(policy).saturating_add(policy.leeway),
         successor,
     };
-    let pair = match state.denylist.rotate(&retirement, now).await? {
-        Rotation::Rotated => pair,
+    match state.denylist.rotate(&retirement, now).await? {
+        Rotation::Rotated => Ok(pair),
         Rotation::Reused(json) => serde_json::from_str::<TokenPair>(&json)
-            .map_err(|e| ApiError::Internal(format!("stored successor pair: {e}")))?,
+            .map_err(|e| ApiError::Internal(format!("stored successor pair: {e}"))),
         Rotation::Replayed => {
             log::warn!(
                 "refresh token replayed for user {}: session {} revoked",
                 claims.sub,
                 claims.sid
             );
-            return Err(ApiError::InvalidGrant);
+            Err(ApiError::InvalidGrant)
         }
-        Rotation::SessionRevoked => return Err(ApiError::InvalidGrant),
-    };
-    Ok(no_store(HttpResponse::Ok().json(pair)))
+        Rotation::SessionRevoked => Err(ApiError::InvalidGrant),
+    }
 }
 
 pub async fn logout(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    body: JsonObject<RefreshRequest>,
+    carrier: RefreshCarrier,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
     let ring = state.keys.current();
-    let policy = &state.policy;
     // An expired or already-revoked token still logs out: only a forged one is refused.
-    let claims = verify_refresh_token(
-        &ring,
-        policy,
-        &body.refresh_token,
-        now,
-        RefreshCheck::SignatureOnly,
-    )
-    .map_err(|err| {
-        log::debug!("logout token rejected: {err}");
-        ApiError::InvalidGrant
-    })?;
+    let claims = presented(&req, &state, &ring, &carrier, RefreshCheck::SignatureOnly)?;
     let until = claims
         .session()
-        .ends_at(policy)
-        .saturating_add(policy.leeway);
+        .ends_at(&state.policy)
+        .saturating_add(state.policy.leeway);
     state
         .denylist
         .revoke_session(claims.sid, until, now)
@@ -102,5 +124,9 @@ pub async fn logout(
         claims.sub,
         claims.sid
     );
-    Ok(HttpResponse::NoContent().finish())
+    let mut response = HttpResponse::NoContent();
+    if state.cookies {
+        clear_session_cookies(&mut response);
+    }
+    Ok(response.finish())
 }

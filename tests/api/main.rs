@@ -7,6 +7,7 @@ mod helpers;
 mod account;
 mod admin;
 mod attacks;
+mod browser;
 mod counters;
 mod errors;
 mod health;

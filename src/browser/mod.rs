@@ -1,0 +1,120 @@
+//! Browser sessions (`AUTHD_COOKIES=on`): cookies are one more carrier for the same tokens.
+//!
+//! A login sent with `X-Auth-Transport: cookie` answers in cookies only, so no script can
+//! read the tokens: `authd_refresh` (HttpOnly, SameSite=Strict, Path=/auth), `authd_access`
+//! (HttpOnly, SameSite=Lax, Path=/) and a readable `authd_csrf` bound to the session. A
+//! request authenticated by cookie must echo `authd_csrf` in `X-CSRF-Token` for any
+//! unsafe method (double submit, and the value is a MAC of the session id, so a cookie
+//! planted by a sibling subdomain cannot pass either).
+
+mod carrier;
+mod csrf;
+
+use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde_json::json;
+
+pub use carrier::RefreshCarrier;
+pub use csrf::{check_csrf, issue_csrf_token};
+
+use crate::tokens::TokenPair;
+
+pub const ACCESS_COOKIE: &str = "authd_access";
+pub const REFRESH_COOKIE: &str = "authd_refresh";
+pub const CSRF_COOKIE: &str = "authd_csrf";
+pub const DEVICE_COOKIE: &str = "authd_device";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const TRANSPORT_HEADER: &str = "x-auth-transport";
+/// Browsers cap cookie lifetimes near 400 days.
+const DEVICE_COOKIE_DAYS: i64 = 400;
+
+/// Whether the client asked for a cookie session (`X-Auth-Transport: cookie`).
+pub fn wants_cookies(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(TRANSPORT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
+}
+
+/// Methods that change state: a cookie-authenticated request with one needs the CSRF echo.
+pub fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn cookie<'a>(
+    name: &'a str,
+    value: String,
+    path: &'a str,
+    same_site: SameSite,
+    http_only: bool,
+    age: i64,
+) -> Cookie<'a> {
+    Cookie::build(name, value)
+        .path(path)
+        .secure(true)
+        .http_only(http_only)
+        .same_site(same_site)
+        .max_age(CookieAge::seconds(age.max(0)))
+        .finish()
+}
+
+/// Puts a session's tokens into cookies; the body says only how long they live.
+pub fn session_in_cookies(
+    mut response: HttpResponseBuilder,
+    pair: &TokenPair,
+    csrf: String,
+    device: Option<String>,
+) -> HttpResponse {
+    response
+        .cookie(cookie(
+            REFRESH_COOKIE,
+            pair.refresh_token.clone(),
+            "/auth",
+            SameSite::Strict,
+            true,
+            pair.refresh_expires_in,
+        ))
+        .cookie(cookie(
+            ACCESS_COOKIE,
+            pair.access_token.clone(),
+            "/",
+            SameSite::Lax,
+            true,
+            pair.expires_in,
+        ))
+        .cookie(cookie(
+            CSRF_COOKIE,
+            csrf,
+            "/",
+            SameSite::Strict,
+            false,
+            pair.refresh_expires_in,
+        ));
+    if let Some(device) = device {
+        response.cookie(cookie(
+            DEVICE_COOKIE,
+            device,
+            "/auth/login",
+            SameSite::Strict,
+            true,
+            DEVICE_COOKIE_DAYS * 86_400,
+        ));
+    }
+    crate::routes::no_store(response.json(json!({
+        "token_type": "cookie",
+        "expires_in": pair.expires_in,
+        "refresh_expires_in": pair.refresh_expires_in,
+    })))
+}
+
+/// Expires the three session cookies (the device cookie stays: it marks a known device).
+pub fn clear_session_cookies(response: &mut HttpResponseBuilder) {
+    for (name, path, same_site, http_only) in [
+        (REFRESH_COOKIE, "/auth", SameSite::Strict, true),
+        (ACCESS_COOKIE, "/", SameSite::Lax, true),
+        (CSRF_COOKIE, "/", SameSite::Strict, false),
+    ] {
+        response.cookie(cookie(name, String::new(), path, same_site, http_only, 0));
+    }
+}
