@@ -117,11 +117,11 @@ pub struct Settings {
     #[arg(long, env = "AUTHD_HASH_QUEUE", value_parser = parse_usize, global = true)]
     pub hash_queue: Option<usize>,
 
-    /// Reserved for CORS: not implemented yet (a value only logs a warning).
+    /// Comma-separated origins allowed cross-origin (`*`: any, never with credentials).
     #[arg(long, env = "AUTHD_CORS_ORIGINS", default_value = "", global = true)]
     pub cors_origins: String,
 
-    /// Reserved for browser cookie sessions: not implemented yet (`on` only logs a warning).
+    /// `on`: a login with `X-Auth-Transport: cookie` answers in HttpOnly cookies.
     #[arg(long, env = "AUTHD_COOKIES", default_value = "off", value_parser = parse_on_off, action = clap::ArgAction::Set, global = true)]
     pub cookies: bool,
 }
