@@ -8,8 +8,10 @@ use super::no_store;
 use crate::browser::{issue_csrf_token, session_in_cookies, wants_cookies, DEVICE_COOKIE};
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
+use crate::keys::KeyRing;
 use crate::sessions::issue_token_pair;
 use crate::state::AppState;
+use crate::store::User;
 use crate::throttle::{Attempter, ClientIp, RateLimitedClient};
 use crate::tokens::{issue_device_token, verify_device_token, Session, TokenPair};
 
@@ -35,7 +37,7 @@ pub async fn login(
     body: JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
-        email: raw_email,
+        email,
         password,
         device_token,
     } = body.into_inner();
@@ -48,43 +50,14 @@ pub async fn login(
     });
     let now = state.now();
     let ring = state.keys.current();
-    let email = Email::parse(&raw_email).ok();
-    // Unknown and malformed accounts are counted exactly like known ones.
-    let account = email.as_ref().map_or_else(
-        || raw_email.trim().to_lowercase(),
-        |e| e.as_str().to_owned(),
-    );
-    let user = match &email {
-        Some(email) => state.users.by_email(email).await?,
-        None => None,
+    let attempt = Attempt {
+        email: &email,
+        password: &password,
+        device_token: device_token.as_deref(),
+        ip,
+        now,
     };
-    let device = device_token
-        .as_deref()
-        .zip(user.as_ref())
-        .and_then(|(token, user)| verify_device_token(&ring, user.id, token));
-    let attempter = device.map_or(Attempter::Ip(ip), Attempter::Device);
-    state.throttle.admit(&account, &attempter, now).await?;
-    // Every path pays one argon2 verification, so time does not tell whether the account
-    // exists; only a password too long to be valid is refused without hashing.
-    let verified = match Password::presented(&password) {
-        Some(password) => {
-            let stored = user.as_ref().map(|u| u.password_hash.clone());
-            let verification = state.hasher.verify(password.clone(), stored).await?;
-            verification.matches.then_some((verification, password))
-        }
-        None => None,
-    };
-    let (Some(user), Some((verification, password))) = (user, verified) else {
-        state
-            .throttle
-            .record_failure(&account, &attempter, now)
-            .await?;
-        return Err(ApiError::InvalidCredentials);
-    };
-    state.throttle.record_success(&account, &attempter).await?;
-    if verification.needs_rehash {
-        upgrade_hash(&state, &user, password).await;
-    }
+    let (user, attempter) = check_credentials(&state, &ring, attempt).await?;
     let session = Session::start(now);
     let (pair, _) = issue_token_pair(&ring, &state.policy, &user, session, now)?;
     let device_token = match &attempter {
@@ -108,9 +81,67 @@ pub async fn login(
     ))
 }
 
+/// What a login presents.
+struct Attempt<'a> {
+    email: &'a str,
+    password: &'a str,
+    device_token: Option<&'a str>,
+    ip: std::net::IpAddr,
+    now: i64,
+}
+
+/// Throttles the attempt, then checks the password. Every path pays one argon2
+/// verification, so time does not tell whether the account exists; only a password too
+/// long to be valid is refused without hashing. Unknown and malformed accounts are
+/// counted exactly like known ones.
+async fn check_credentials(
+    state: &AppState,
+    ring: &KeyRing,
+    attempt: Attempt<'_>,
+) -> Result<(User, Attempter), ApiError> {
+    let email = Email::parse(attempt.email).ok();
+    let account = email.as_ref().map_or_else(
+        || attempt.email.trim().to_lowercase(),
+        |e| e.as_str().to_owned(),
+    );
+    let user = match &email {
+        Some(email) => state.users.by_email(email).await?,
+        None => None,
+    };
+    let device = attempt
+        .device_token
+        .zip(user.as_ref())
+        .and_then(|(token, user)| verify_device_token(ring, user.id, token));
+    let attempter = device.map_or(Attempter::Ip(attempt.ip), Attempter::Device);
+    state
+        .throttle
+        .admit(&account, &attempter, attempt.now)
+        .await?;
+    let verified = match Password::presented(attempt.password) {
+        Some(password) => {
+            let stored = user.as_ref().map(|u| u.password_hash.clone());
+            let verification = state.hasher.verify(password.clone(), stored).await?;
+            verification.matches.then_some((verification, password))
+        }
+        None => None,
+    };
+    let (Some(user), Some((verification, password))) = (user, verified) else {
+        state
+            .throttle
+            .record_failure(&account, &attempter, attempt.now)
+            .await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    state.throttle.record_success(&account, &attempter).await?;
+    if verification.needs_rehash {
+        upgrade_hash(state, &user, password).await;
+    }
+    Ok((user, attempter))
+}
+
 /// Re-hashes a password stored under weaker argon2 settings. Best effort: a failure only
 /// means the upgrade waits for the next login.
-async fn upgrade_hash(state: &AppState, user: &crate::store::User, password: Password) {
+async fn upgrade_hash(state: &AppState, user: &User, password: Password) {
     match state.hasher.hash(password).await {
         Ok(new) => match state
             .users
