@@ -41,45 +41,20 @@ impl Application {
     /// Builds with an injected clock, so tests can move time instead of sleeping.
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
+        let cors = CorsPolicy::from_settings(&settings).context("AUTHD_CORS_ORIGINS")?;
         let keys =
             KeyStore::open(&settings.keys_dir, settings.jwks_max_age).context("AUTHD_KEYS_DIR")?;
-        let stores = connect_stores(&settings).await?;
-        let workers = settings
-            .hash_workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        let queue = settings.hash_queue.unwrap_or(workers * 2);
-        let hasher =
-            PasswordHasher::new(settings.argon2, workers, queue).context("AUTHD_ARGON2")?;
-        let policy = token_policy(&settings);
+        let state = web::Data::new(app_state(&settings, keys.clone(), clock).await?);
         let verifier = web::Data::new(AccessTokenVerifier::new(
             keys.clone(),
-            &policy.issuer,
-            &policy.audience,
-            policy.leeway,
-            clock.clone(),
+            &state.policy.issuer,
+            &state.policy.audience,
+            state.policy.leeway,
+            state.clock.clone(),
         ));
-        let state = web::Data::new(AppState {
-            policy,
-            password_policy: PasswordPolicy::new(settings.password_min_length),
-            jwks_max_age: settings.jwks_max_age,
-            keys: keys.clone(),
-            clock,
-            users: stores.users,
-            denylist: stores.denylist,
-            hasher,
-            throttle: Throttle::new(
-                stores.counters,
-                settings.ip_rate_limit,
-                settings.login_max_failures,
-                settings.login_window,
-            ),
-            trusted_proxies: settings.trusted_proxies.clone(),
-            cookies: settings.cookies,
-        });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("AUTHD_BIND")?.port();
-        let cors = CorsPolicy::from_settings(&settings).context("AUTHD_CORS_ORIGINS")?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(cors.middleware())
@@ -119,6 +94,38 @@ impl Application {
         self.reloader.abort();
         result
     }
+}
+
+/// The stores, hashing pool and policies every handler shares.
+async fn app_state(
+    settings: &Settings,
+    keys: KeyStore,
+    clock: SharedClock,
+) -> anyhow::Result<AppState> {
+    let stores = connect_stores(settings).await?;
+    let workers = settings
+        .hash_workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let queue = settings.hash_queue.unwrap_or(workers * 2);
+    let hasher = PasswordHasher::new(settings.argon2, workers, queue).context("AUTHD_ARGON2")?;
+    Ok(AppState {
+        policy: token_policy(settings),
+        password_policy: PasswordPolicy::new(settings.password_min_length),
+        jwks_max_age: settings.jwks_max_age,
+        keys,
+        clock,
+        users: stores.users,
+        denylist: stores.denylist,
+        hasher,
+        throttle: Throttle::new(
+            stores.counters,
+            settings.ip_rate_limit,
+            settings.login_max_failures,
+            settings.login_window,
+        ),
+        trusted_proxies: settings.trusted_proxies.clone(),
+        cookies: settings.cookies,
+    })
 }
 
 fn token_policy(settings: &Settings) -> TokenPolicy {
