@@ -72,14 +72,18 @@ async fn non_compact_or_non_canonical_encodings_of_a_genuine_token_are_rejected(
         ("space inside".into(), format!("{h}.{p} .{s}")),
         ("tab inside".into(), format!("{h}.{p}\t.{s}")),
         (
-            "standard alphabet".into(),
-            token.replace('-', "+").replace('_', "/"),
-        ),
-        (
             "base64 of the whole token".into(),
             URL_SAFE_NO_PAD.encode(&token),
         ),
     ];
+    // Only a token holding '-' or '_' (about 15 in 16 signatures) has a standard-alphabet
+    // form that differs from it; otherwise the "forgery" would be the genuine token.
+    if token.contains(['-', '_']) {
+        cases.push((
+            "standard alphabet".into(),
+            token.replace('-', "+").replace('_', "/"),
+        ));
+    }
     for (name, segment) in [("signature", s), ("header", h), ("payload", p)] {
         if let Some(changed) = with_trailing_bits(segment) {
             let token = token.replacen(segment, &changed, 1);
