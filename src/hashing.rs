@@ -151,10 +151,6 @@ impl PasswordHasher {
         })
     }
 
-    pub fn settings(&self) -> Argon2Settings {
-        self.settings
-    }
-
     pub async fn hash(&self, password: Password) -> Result<String, HashError> {
         let settings = self.settings;
         self.run(move || {

@@ -121,16 +121,6 @@ impl KeyStore {
         })
     }
 
-    /// A store over keys held in memory; for programs that embed the extractor.
-    pub fn from_ring(ring: KeyRing) -> KeyStore {
-        let jwks_max_age = ring.jwks_max_age as u64;
-        KeyStore {
-            dir: PathBuf::new(),
-            jwks_max_age,
-            ring: Arc::new(RwLock::new(Arc::new(ring))),
-        }
-    }
-
     pub fn current(&self) -> Arc<KeyRing> {
         match self.ring.read() {
             Ok(ring) => Arc::clone(&ring),

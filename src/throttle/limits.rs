@@ -41,10 +41,6 @@ impl Throttle {
         }
     }
 
-    pub fn counters(&self) -> &Arc<dyn CounterStore> {
-        &self.counters
-    }
-
     /// Takes one request of the client's per-minute budget; `0` turns the limit off.
     pub async fn take_request(&self, ip: IpAddr, now_ms: i64) -> Result<(), ApiError> {
         if self.ip_per_minute == 0 {
