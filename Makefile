@@ -30,9 +30,12 @@ release:
 keys:
 	$(RELEASE_BIN) keys generate
 
+## The module graph has no cycle (the steering repo's checker, beside this clone).
+MODULE_CYCLES ?= ../shared/tools/module-cycles.py
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	python3 $(MODULE_CYCLES) src
 
 fmt:
 	$(CARGO) fmt

@@ -119,7 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await.context("running the server")
         }),
         Command::Keys(KeysCommand::Generate { alg, dir, if_none }) => {
-            let dir = dir.unwrap_or(cli.settings.keys_dir);
+            let dir = dir.unwrap_or(cli.settings.keys.dir);
             if if_none && has_key_files(&dir)? {
                 return Ok(());
             }
@@ -146,11 +146,11 @@ async fn add_user(settings: &Settings, email: &str, roles: &[String]) -> anyhow:
         .read_line(&mut line)
         .context("reading the password from standard input")?;
     let line = line.trim_end_matches(['\r', '\n']);
-    let policy = PasswordPolicy::new(settings.password_min_length);
+    let policy = PasswordPolicy::new(settings.hashing.password_min_length);
     let password = Password::parse(line, &email, &policy)
         .map_err(|e| anyhow::anyhow!("weak password: {e}"))?;
-    let hash = settings.argon2.hash(&password)?;
-    let users = connect_user_store(settings).await?;
+    let hash = settings.hashing.argon2.hash(&password)?;
+    let users = connect_user_store(&settings.database).await?;
     let new_user = NewUser::new(email, hash, roles);
     match users.insert(&new_user).await {
         Ok(user) => {

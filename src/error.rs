@@ -1,5 +1,9 @@
-//! `ApiError`: the one place an error becomes an HTTP answer (status, JSON body,
-//! `WWW-Authenticate`, `Retry-After`). Internal causes are logged here, never sent.
+//! `ApiError`: the one place an error becomes an HTTP answer. One table maps each variant to
+//! its status, code, challenge and `Retry-After`; the library's own errors (flows, throttle,
+//! stores, hashing, CSRF) convert into it here. Real causes are kept as sources, logged
+//! once when the answer is made, and never sent.
+
+use std::error::Error as _;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -7,7 +11,10 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::hashing::HashError;
+use crate::sessions::SessionError;
 use crate::store::StoreError;
+use crate::throttle::ThrottleError;
+use crate::tokens::CsrfError;
 
 const REALM: &str = "Bearer realm=\"authd\"";
 /// Seconds a client should wait after a 503 before trying again.
@@ -29,7 +36,7 @@ pub enum ApiError {
     #[error("the refresh token is invalid, expired or revoked")]
     InvalidGrant,
     #[error("this needs the '{0}' role")]
-    InsufficientScope(&'static str),
+    InsufficientScope(crate::domain::Role),
     #[error("missing or wrong X-CSRF-Token")]
     CsrfFailed,
     #[error("no such resource")]
@@ -50,13 +57,23 @@ pub enum ApiError {
     RateLimited { retry_after: u64 },
     #[error("request headers larger than 16 KiB")]
     HeadersTooLarge,
+    /// A store did not answer: fail closed.
     #[error("temporarily unavailable; retry shortly")]
-    Unavailable(String),
+    Unavailable(#[source] StoreError),
     /// The password-hashing pool is full: load shedding, not a fault.
     #[error("too busy; retry shortly")]
     Overloaded,
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] anyhow::Error),
+}
+
+/// How a variant is answered.
+struct Answer {
+    status: StatusCode,
+    code: &'static str,
+    /// `error=` of `WWW-Authenticate: Bearer`; `Some("")` for the bare challenge.
+    challenge: Option<&'static str>,
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -66,91 +83,116 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
+    /// The one table: every variant's status, code, challenge and `Retry-After`.
+    fn answer(&self) -> Answer {
+        use StatusCode as S;
+        let (status, code, challenge, retry_after) = match self {
+            ApiError::InvalidRequest(_) => (S::BAD_REQUEST, "invalid_request", None, None),
+            ApiError::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials", None, None),
+            ApiError::WrongCurrentPassword => (S::FORBIDDEN, "invalid_credentials", None, None),
+            ApiError::MissingToken => (S::UNAUTHORIZED, "invalid_token", Some(""), None),
+            ApiError::InvalidToken => (
+                S::UNAUTHORIZED,
+                "invalid_token",
+                Some("invalid_token"),
+                None,
+            ),
+            ApiError::InvalidGrant => (S::UNAUTHORIZED, "invalid_grant", None, None),
+            ApiError::InsufficientScope(_) => (
+                S::FORBIDDEN,
+                "insufficient_scope",
+                Some("insufficient_scope"),
+                None,
+            ),
+            ApiError::CsrfFailed => (S::FORBIDDEN, "csrf_failed", None, None),
+            ApiError::NotFound => (S::NOT_FOUND, "not_found", None, None),
+            ApiError::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", None, None),
+            ApiError::EmailTaken => (S::CONFLICT, "email_taken", None, None),
+            ApiError::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large", None, None),
+            ApiError::UnsupportedMediaType => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                None,
+                None,
+            ),
+            ApiError::InvalidEmail(_) => (S::UNPROCESSABLE_ENTITY, "invalid_email", None, None),
+            ApiError::WeakPassword(_) => (S::UNPROCESSABLE_ENTITY, "weak_password", None, None),
+            ApiError::RateLimited { retry_after } => (
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                None,
+                Some((*retry_after).max(1)),
+            ),
+            ApiError::HeadersTooLarge => (
+                S::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                None,
+                None,
+            ),
+            ApiError::Unavailable(_) | ApiError::Overloaded => (
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                None,
+                Some(RETRY_AFTER_UNAVAILABLE),
+            ),
+            ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", None, None),
+        };
+        Answer {
+            status,
+            code,
+            challenge,
+            retry_after,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::InvalidRequest(_) => "invalid_request",
-            ApiError::InvalidCredentials | ApiError::WrongCurrentPassword => "invalid_credentials",
-            ApiError::MissingToken | ApiError::InvalidToken => "invalid_token",
-            ApiError::InvalidGrant => "invalid_grant",
-            ApiError::InsufficientScope(_) => "insufficient_scope",
-            ApiError::CsrfFailed => "csrf_failed",
-            ApiError::NotFound => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::EmailTaken => "email_taken",
-            ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::InvalidEmail(_) => "invalid_email",
-            ApiError::WeakPassword(_) => "weak_password",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::HeadersTooLarge => "headers_too_large",
-            ApiError::Unavailable(_) | ApiError::Overloaded => "unavailable",
-            ApiError::Internal(_) => "internal_error",
-        }
+        self.answer().code
     }
 
-    fn www_authenticate(&self) -> Option<String> {
-        match self {
-            ApiError::MissingToken => Some(REALM.to_owned()),
-            ApiError::InvalidToken => Some(format!("{REALM}, error=\"invalid_token\"")),
-            ApiError::InsufficientScope(_) => {
-                Some(format!("{REALM}, error=\"insufficient_scope\""))
+    /// Logs what the client is not told: the cause of a 503 or a 500, once.
+    fn log_cause(&self) {
+        let cause = || {
+            let mut text = String::new();
+            let mut source = self.source();
+            while let Some(err) = source {
+                text.push_str(": ");
+                text.push_str(&err.to_string());
+                source = err.source();
             }
-            _ => None,
-        }
-    }
-
-    fn retry_after(&self) -> Option<u64> {
+            text
+        };
         match self {
-            ApiError::RateLimited { retry_after } => Some((*retry_after).max(1)),
-            ApiError::Unavailable(_) | ApiError::Overloaded => Some(RETRY_AFTER_UNAVAILABLE),
-            _ => None,
+            ApiError::Unavailable(_) => log::warn!("503{}", cause()),
+            ApiError::Overloaded => log::debug!("503: the password-hashing pool is full"),
+            ApiError::Internal(_) => log::error!("500{}", cause()),
+            _ => {}
         }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::InvalidCredentials
-            | ApiError::MissingToken
-            | ApiError::InvalidToken
-            | ApiError::InvalidGrant => StatusCode::UNAUTHORIZED,
-            ApiError::WrongCurrentPassword
-            | ApiError::InsufficientScope(_)
-            | ApiError::CsrfFailed => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::EmailTaken => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::InvalidEmail(_) | ApiError::WeakPassword(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::Unavailable(_) | ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.answer().status
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Unavailable(cause) => log::warn!("503: {cause}"),
-            ApiError::Overloaded => log::debug!("503: the password-hashing pool is full"),
-            ApiError::Internal(cause) => log::error!("500: {cause}"),
-            _ => {}
-        }
-        let mut response = HttpResponse::build(self.status_code());
+        self.log_cause();
+        let answer = self.answer();
+        let mut response = HttpResponse::build(answer.status);
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-        if let Some(challenge) = self.www_authenticate() {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge));
-        }
-        if let Some(seconds) = self.retry_after() {
+        match answer.challenge {
+            Some("") => response.insert_header((header::WWW_AUTHENTICATE, REALM)),
+            Some(error) => response.insert_header((
+                header::WWW_AUTHENTICATE,
+                format!("{REALM}, error=\"{error}\""),
+            )),
+            None => &mut response,
+        };
+        if let Some(seconds) = answer.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(ErrorBody {
-            error: self.code(),
+            error: answer.code,
             message: self.to_string(),
         })
     }
@@ -158,7 +200,10 @@ impl ResponseError for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        ApiError::Unavailable(format!("{err:#}"))
+        match err {
+            StoreError::Unavailable(_) => ApiError::Unavailable(err),
+            StoreError::Corrupt(_) => ApiError::Internal(err.into()),
+        }
     }
 }
 
@@ -166,7 +211,42 @@ impl From<HashError> for ApiError {
     fn from(err: HashError) -> Self {
         match err {
             HashError::Busy => ApiError::Overloaded,
-            HashError::Failed(cause) => ApiError::Internal(cause),
+            HashError::Failed(_) => ApiError::Internal(err.into()),
+        }
+    }
+}
+
+impl From<ThrottleError> for ApiError {
+    fn from(err: ThrottleError) -> Self {
+        match err {
+            ThrottleError::Limited { retry_after } => ApiError::RateLimited { retry_after },
+            ThrottleError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<CsrfError> for ApiError {
+    fn from(_: CsrfError) -> Self {
+        ApiError::CsrfFailed
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::InvalidCredentials => ApiError::InvalidCredentials,
+            SessionError::WrongCurrentPassword => ApiError::WrongCurrentPassword,
+            SessionError::InvalidGrant => ApiError::InvalidGrant,
+            SessionError::UnknownUser => ApiError::InvalidToken,
+            SessionError::InvalidEmail(e) => ApiError::InvalidEmail(e.to_string()),
+            SessionError::WeakPassword(e) => ApiError::WeakPassword(e.to_string()),
+            SessionError::EmailTaken => ApiError::EmailTaken,
+            SessionError::Throttled(e) => e.into(),
+            SessionError::Store(e) => e.into(),
+            SessionError::Hashing(e) => e.into(),
+            SessionError::Signing(_) | SessionError::CorruptSuccessor(_) => {
+                ApiError::Internal(err.into())
+            }
         }
     }
 }

@@ -1,37 +1,41 @@
 //! authd: a stateless JWT bearer-token authentication server.
 //!
-//! A map of the crate:
+//! A map of the crate, bottom-up: each module may use the ones above it, never one below.
 //!
-//! - [`settings`]: the one typed configuration, from `--flags`, `AUTHD_*` variables and `.env`.
-//! - [`startup`]: [`startup::Application`] binds, wires the stores and runs the HTTP server.
-//! - [`routes`]: the route table ([`routes::configure`]) and one module per resource.
+//! - [`clock`]: time as a parameter, so expiry is testable without sleeping.
+//! - [`domain`]: `Email`, `Password`, `Role`: parsed once, valid by construction.
+//! - [`hashing`]: argon2id on a bounded pool off the async workers.
+//! - [`settings`]: the one typed configuration, in groups, from `--flags`, `AUTHD_*`
+//!   variables and `.env`.
+//! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading.
+//! - [`tokens`]: issuing and verifying access, refresh, device and CSRF tokens.
+//! - [`store`]: users, the refresh-token denylist and rate counters: one trait each, one
+//!   implementation per backend.
+//! - [`throttle`]: per-IP rates and failed-login limits over the counters.
+//! - [`sessions`]: the flows (register, login, rotation, logout, password change), each
+//!   taking `now` and returning its own error.
+//! - [`error`]: [`error::ApiError`], the one place errors become HTTP answers.
+//! - [`http`]: the JSON body extractor, size and rate middleware, CORS, the client address.
+//! - [`browser`]: the opt-in cookie carrier (`AUTHD_COOKIES=on`) and its CSRF guard.
 //! - [`extractor`]: [`extractor::AuthenticatedUser`], the `Authorization: Bearer` extractor
 //!   that any actix-web service can use to protect its routes offline.
-//! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading.
-//! - [`tokens`]: issuing and verifying access, refresh and device tokens.
-//! - [`domain`]: `Email`, `Password`, `Role`: parsed once, valid by construction.
-//! - [`store`]: the user store and the refresh-token denylist, one trait each, one
-//!   implementation per backend.
-//! - [`hashing`]: argon2id on a bounded pool off the async workers.
-//! - [`browser`]: cookie sessions for browsers (`AUTHD_COOKIES=on`) and their CSRF guard.
-//! - [`error`]: [`error::ApiError`], the one place errors become HTTP answers.
-//! - [`clock`]: time as a parameter, so expiry is testable without sleeping.
+//! - [`routes`]: the route table ([`routes::configure`]) and one module per resource.
+//! - [`startup`]: [`startup::Application`] wires the stores and runs the HTTP server.
+//! - [`cli`]: the `authd` command line (`serve`, `keys`, `users`).
 
 pub mod browser;
 pub mod cli;
 pub mod clock;
-pub mod cors;
 pub mod domain;
 pub mod error;
 pub mod extractor;
 pub mod hashing;
+pub mod http;
 pub mod keys;
-pub mod middleware;
 pub mod routes;
 pub mod sessions;
 pub mod settings;
 pub mod startup;
-pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod tokens;

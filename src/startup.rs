@@ -1,5 +1,5 @@
 //! `Application`: builds the stores, keys and server from `Settings`, binds (port 0 works,
-//! for tests), and runs until stopped.
+//! for tests), and runs until stopped. The only module that knows the route table.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -10,15 +10,15 @@ use actix_web::middleware::{from_fn, Logger};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
-use crate::clock::{SharedClock, SystemClock};
-use crate::cors::CorsPolicy;
+use crate::browser::CookieCarrier;
+use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
+use crate::http::{limit_request_size, CorsPolicy};
 use crate::keys::KeyStore;
-use crate::middleware::limit_request_size;
 use crate::routes::configure;
+use crate::sessions::Sessions;
 use crate::settings::Settings;
-use crate::state::AppState;
 use crate::store::connect_stores;
 use crate::throttle::Throttle;
 use crate::tokens::{AccessTokenVerifier, TokenPolicy};
@@ -41,17 +41,10 @@ impl Application {
     /// Builds with an injected clock, so tests can move time instead of sleeping.
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
-        let cors = CorsPolicy::from_settings(&settings).context("AUTHD_CORS_ORIGINS")?;
-        let keys =
-            KeyStore::open(&settings.keys_dir, settings.jwks_max_age).context("AUTHD_KEYS_DIR")?;
-        let state = web::Data::new(app_state(&settings, keys.clone(), clock).await?);
-        let verifier = web::Data::new(AccessTokenVerifier::new(
-            keys.clone(),
-            &state.policy.issuer,
-            &state.policy.audience,
-            state.policy.leeway,
-            state.clock.clone(),
-        ));
+        let cors = CorsPolicy::new(&settings.browser);
+        let keys = KeyStore::open(&settings.keys.dir, settings.keys.jwks_max_age)
+            .context("AUTHD_KEYS_DIR")?;
+        let shared = Shared::build(&settings, keys.clone(), clock).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("AUTHD_BIND")?.port();
@@ -60,8 +53,7 @@ impl Application {
                 .wrap(cors.middleware())
                 .wrap(from_fn(limit_request_size))
                 .wrap(access_log())
-                .app_data(state.clone())
-                .app_data(verifier.clone())
+                .configure(|cfg| shared.register(cfg))
                 .configure(configure)
         })
         .listen(listener)
@@ -96,48 +88,67 @@ impl Application {
     }
 }
 
-/// The stores, hashing pool and policies every handler shares.
-async fn app_state(
-    settings: &Settings,
-    keys: KeyStore,
-    clock: SharedClock,
-) -> anyhow::Result<AppState> {
-    let stores = connect_stores(settings).await?;
-    let workers = settings
-        .hash_workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let queue = settings.hash_queue.unwrap_or(workers * 2);
-    let hasher = PasswordHasher::new(settings.argon2, workers, queue).context("AUTHD_ARGON2")?;
-    Ok(AppState {
-        policy: token_policy(settings),
-        password_policy: PasswordPolicy::new(settings.password_min_length),
-        jwks_max_age: settings.jwks_max_age,
-        keys,
-        clock,
-        users: stores.users,
-        denylist: stores.denylist,
-        hasher,
-        throttle: Throttle::new(
-            stores.counters,
-            settings.ip_rate_limit,
-            settings.login_max_failures,
-            settings.login_window,
-        ),
-        trusted_proxies: settings.trusted_proxies.clone(),
-        cookies: settings.cookies,
-    })
+/// What the handlers and extractors share, each piece on its own so each takes only what
+/// it needs.
+#[derive(Clone)]
+struct Shared {
+    sessions: web::Data<Sessions>,
+    throttle: web::Data<Throttle>,
+    keys: web::Data<KeyStore>,
+    clock: web::Data<dyn Clock>,
+    verifier: web::Data<AccessTokenVerifier>,
+    proxies: web::Data<crate::settings::TrustedProxies>,
+    cookies: web::Data<CookieCarrier>,
 }
 
-fn token_policy(settings: &Settings) -> TokenPolicy {
-    let secs = |n: u64| i64::try_from(n).unwrap_or(i64::MAX / 2);
-    TokenPolicy {
-        issuer: settings.issuer.clone(),
-        audience: settings.audience.clone(),
-        access_ttl: secs(settings.access_ttl),
-        refresh_ttl: secs(settings.refresh_ttl),
-        session_ttl: secs(settings.session_ttl),
-        reuse_grace: secs(settings.refresh_reuse_grace),
-        leeway: secs(settings.leeway),
+impl Shared {
+    async fn build(
+        settings: &Settings,
+        keys: KeyStore,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let stores = connect_stores(&settings.database, &settings.redis).await?;
+        let (workers, queue) = settings.hashing.pool_size();
+        let hasher =
+            PasswordHasher::new(settings.hashing.argon2, workers, queue).context("AUTHD_ARGON2")?;
+        let throttle = Arc::new(Throttle::new(stores.counters, &settings.throttle));
+        let policy = TokenPolicy::new(&settings.tokens);
+        let verifier = AccessTokenVerifier::new(
+            keys.clone(),
+            &policy.issuer,
+            &policy.audience,
+            policy.leeway,
+            clock.clone(),
+        );
+        let sessions = Sessions {
+            users: stores.users,
+            denylist: stores.denylist,
+            hasher,
+            throttle: throttle.clone(),
+            policy,
+            passwords: PasswordPolicy::new(settings.hashing.password_min_length),
+        };
+        Ok(Shared {
+            sessions: web::Data::new(sessions),
+            throttle: web::Data::from(throttle),
+            keys: web::Data::new(keys),
+            clock: web::Data::from(clock),
+            verifier: web::Data::new(verifier),
+            proxies: web::Data::new(settings.throttle.trusted_proxies.clone()),
+            cookies: web::Data::new(CookieCarrier {
+                enabled: settings.browser.cookies,
+            }),
+        })
+    }
+
+    fn register(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.sessions.clone())
+            .app_data(self.throttle.clone())
+            .app_data(self.keys.clone())
+            .app_data(self.clock.clone())
+            .app_data(self.verifier.clone())
+            .app_data(self.proxies.clone())
+            .app_data(self.cookies.clone());
     }
 }
 

@@ -5,19 +5,28 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use serde::Deserialize;
 
-use super::REFRESH_COOKIE;
+use super::{CookieCarrier, REFRESH_COOKIE};
 use crate::error::ApiError;
-use crate::routes::JsonObject;
-use crate::state::AppState;
+use crate::http::JsonObject;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum RefreshCarrier {
     Body(String),
     /// From the cookie: the answer goes back in cookies, and CSRF must be checked.
     Cookie(String),
+}
+
+/// The token is a credential: `{:?}` names the carrier only.
+impl std::fmt::Debug for RefreshCarrier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefreshCarrier::Body(_) => f.write_str("Body([redacted])"),
+            RefreshCarrier::Cookie(_) => f.write_str("Cookie([redacted])"),
+        }
+    }
 }
 
 impl RefreshCarrier {
@@ -39,10 +48,8 @@ impl FromRequest for RefreshCarrier {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let cookies_on = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|state| state.cookies);
-        let cookie = cookies_on
+        let cookie = CookieCarrier::of(req)
+            .enabled
             .then(|| req.cookie(REFRESH_COOKIE))
             .flatten()
             .map(|c| c.value().to_owned());

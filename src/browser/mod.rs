@@ -1,4 +1,5 @@
-//! Browser sessions (`AUTHD_COOKIES=on`): cookies are one more carrier for the same tokens.
+//! The cookie carrier for browsers (`AUTHD_COOKIES=on`): cookies are one more carrier for
+//! the tokens of a session, never a second kind of session.
 //!
 //! A login sent with `X-Auth-Transport: cookie` answers in cookies only, so no script can
 //! read the tokens: `authd_refresh` (HttpOnly, SameSite=Strict, Path=/auth), `authd_access`
@@ -8,24 +9,43 @@
 //! planted by a sibling subdomain cannot pass either).
 
 mod carrier;
-mod csrf;
 
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde_json::json;
+use uuid::Uuid;
 
 pub use carrier::RefreshCarrier;
-pub use csrf::{check_csrf, issue_csrf_token};
 
-use crate::tokens::TokenPair;
+use crate::error::ApiError;
+use crate::http::{no_store, CSRF_HEADER, TRANSPORT_HEADER};
+use crate::keys::KeyRing;
+use crate::tokens::{issue_csrf_token, CsrfError, TokenPair};
+
+/// Whether token responses may go into cookies (`AUTHD_COOKIES`); in app data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CookieCarrier {
+    pub enabled: bool,
+}
+
+impl CookieCarrier {
+    /// Whether `req` may be answered in cookies: the carrier is on and the client asked.
+    pub fn wanted_by(&self, req: &HttpRequest) -> bool {
+        self.enabled && wants_cookies(req)
+    }
+
+    /// The carrier of `req`'s app; off when none was configured.
+    pub fn of(req: &HttpRequest) -> Self {
+        req.app_data::<actix_web::web::Data<CookieCarrier>>()
+            .map_or(CookieCarrier { enabled: false }, |c| *c.get_ref())
+    }
+}
 
 pub const ACCESS_COOKIE: &str = "authd_access";
 pub const REFRESH_COOKIE: &str = "authd_refresh";
 pub const CSRF_COOKIE: &str = "authd_csrf";
 pub const DEVICE_COOKIE: &str = "authd_device";
-pub const CSRF_HEADER: &str = "x-csrf-token";
-const TRANSPORT_HEADER: &str = "x-auth-transport";
 /// Browsers cap cookie lifetimes near 400 days.
 const DEVICE_COOKIE_DAYS: i64 = 400;
 
@@ -35,6 +55,13 @@ pub fn wants_cookies(req: &HttpRequest) -> bool {
         .get(TRANSPORT_HEADER)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
+}
+
+/// Checks the double submit of a cookie-authenticated request for session `sid`.
+pub fn check_csrf(req: &HttpRequest, ring: &KeyRing, sid: Uuid) -> Result<(), CsrfError> {
+    let echoed = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let cookie = req.cookie(CSRF_COOKIE);
+    crate::tokens::check_csrf(echoed, cookie.as_ref().map(|c| c.value()), ring, sid)
 }
 
 /// Methods that change state: a cookie-authenticated request with one needs the CSRF echo.
@@ -59,8 +86,26 @@ fn cookie<'a>(
         .finish()
 }
 
+/// Answers a login or refresh of session `sid` in cookies, with a fresh CSRF token.
+pub fn answer_in_cookies(
+    ring: &KeyRing,
+    pair: &TokenPair,
+    sid: Uuid,
+    now: i64,
+    device: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let csrf = issue_csrf_token(ring, sid, now)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no key can sign CSRF tokens")))?;
+    Ok(tokens_in_cookies(HttpResponse::Ok(), pair, csrf, device))
+}
+
+/// The device token a browser keeps in its HttpOnly cookie.
+pub fn device_cookie(req: &HttpRequest) -> Option<String> {
+    req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned())
+}
+
 /// Puts a session's tokens into cookies; the body says only how long they live.
-pub fn session_in_cookies(
+fn tokens_in_cookies(
     mut response: HttpResponseBuilder,
     pair: &TokenPair,
     csrf: String,
@@ -101,7 +146,7 @@ pub fn session_in_cookies(
             DEVICE_COOKIE_DAYS * 86_400,
         ));
     }
-    crate::routes::no_store(response.json(json!({
+    no_store(response.json(json!({
         "token_type": "cookie",
         "expires_in": pair.expires_in,
         "refresh_expires_in": pair.refresh_expires_in,
@@ -109,7 +154,7 @@ pub fn session_in_cookies(
 }
 
 /// Expires the three session cookies (the device cookie stays: it marks a known device).
-pub fn clear_session_cookies(response: &mut HttpResponseBuilder) {
+pub fn clear_token_cookies(response: &mut HttpResponseBuilder) {
     for (name, path, same_site, http_only) in [
         (REFRESH_COOKIE, "/auth", SameSite::Strict, true),
         (ACCESS_COOKIE, "/", SameSite::Lax, true),

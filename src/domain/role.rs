@@ -1,9 +1,10 @@
 //! `Role`: a short lower-case name such as `admin`, carried in access tokens.
 
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Role(String);
+pub struct Role(Cow<'static, str>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoleError {
@@ -12,13 +13,16 @@ pub enum RoleError {
 }
 
 impl Role {
+    /// The role that may list users (`GET /admin/users`).
+    pub const ADMIN: Role = Role(Cow::Borrowed("admin"));
+
     pub fn parse(raw: &str) -> Result<Self, RoleError> {
         let valid = (1..=64).contains(&raw.len())
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.:".contains(&b));
         if valid {
-            Ok(Self(raw.to_owned()))
+            Ok(Self(Cow::Owned(raw.to_owned())))
         } else {
             Err(RoleError::Invalid)
         }
@@ -47,5 +51,6 @@ mod tests {
         assert!(Role::parse("Admin").is_err());
         assert!(Role::parse("a b").is_err());
         assert!(Role::parse(&"a".repeat(65)).is_err());
+        assert_eq!(Role::parse("admin"), Ok(Role::ADMIN));
     }
 }

@@ -5,17 +5,19 @@
 //! cached JWKS already holds a key before any token uses it.
 
 pub mod generate;
+mod jwk;
 pub(crate) mod material;
+mod store;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 
 pub use material::Key;
 use material::KeyFile;
+pub use store::KeyStore;
 
 /// The keys of the folder at one moment, and their JWKS.
 #[derive(Debug)]
@@ -99,78 +101,5 @@ impl KeyRing {
 
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
-    }
-}
-
-/// A shared handle on the current [`KeyRing`]; cheap to clone.
-#[derive(Clone)]
-pub struct KeyStore {
-    dir: PathBuf,
-    jwks_max_age: u64,
-    ring: Arc<RwLock<Arc<KeyRing>>>,
-}
-
-impl KeyStore {
-    pub fn open(dir: impl Into<PathBuf>, jwks_max_age: u64) -> anyhow::Result<KeyStore> {
-        let dir = dir.into();
-        let ring = KeyRing::load(&dir, jwks_max_age)?;
-        Ok(KeyStore {
-            dir,
-            jwks_max_age,
-            ring: Arc::new(RwLock::new(Arc::new(ring))),
-        })
-    }
-
-    pub fn current(&self) -> Arc<KeyRing> {
-        match self.ring.read() {
-            Ok(ring) => Arc::clone(&ring),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
-    }
-
-    /// Re-reads the folder. On any error the keys in use stay as they were.
-    pub fn reload(&self) -> anyhow::Result<()> {
-        let ring = Arc::new(KeyRing::load(&self.dir, self.jwks_max_age)?);
-        let kids: Vec<String> = ring.kids().map(str::to_owned).collect();
-        match self.ring.write() {
-            Ok(mut current) => *current = ring,
-            Err(poisoned) => *poisoned.into_inner() = ring,
-        }
-        log::debug!("keys reloaded: {kids:?}");
-        Ok(())
-    }
-
-    /// Re-reads the folder every `every` and on SIGHUP, until the returned task is dropped
-    /// with its runtime.
-    pub fn spawn_reloader(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
-        tokio::spawn(async move {
-            let mut hangup =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-                    Ok(signal) => Some(signal),
-                    Err(err) => {
-                        log::warn!(
-                            "cannot listen for SIGHUP, keys reload only on the timer: {err}"
-                        );
-                        None
-                    }
-                };
-            let mut ticker = tokio::time::interval(every);
-            ticker.tick().await;
-            loop {
-                let by_signal = tokio::select! {
-                    _ = ticker.tick() => false,
-                    Some(()) = async { match hangup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => true,
-                };
-                match store.reload() {
-                    Ok(()) if by_signal => log::info!(
-                        "keys reloaded on SIGHUP: {:?}",
-                        store.current().kids().collect::<Vec<_>>()
-                    ),
-                    Ok(()) => {}
-                    Err(err) => log::error!("keys not reloaded, keeping the current ones: {err:#}"),
-                }
-            }
-        })
     }
 }

@@ -4,10 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{no_store, rfc3339};
 use crate::error::ApiError;
 use crate::extractor::{Admin, RequireRole};
-use crate::state::AppState;
+use crate::http::{no_store, rfc3339};
+use crate::sessions::Sessions;
 
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 200;
@@ -19,7 +19,7 @@ pub struct ListQuery {
 }
 
 pub async fn list_users(
-    state: web::Data<AppState>,
+    sessions: web::Data<Sessions>,
     _admin: RequireRole<Admin>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -29,10 +29,13 @@ pub async fn list_users(
         Some(limit) => limit.min(MAX_LIMIT),
     };
     let offset = query.offset.unwrap_or(0);
-    let (users, total) = state.users.list(limit, offset).await?;
+    let (users, total) = sessions.users.list(limit, offset).await?;
     let users: Vec<_> = users
         .iter()
-        .map(|u| json!({"id": u.id, "email": u.email, "roles": u.roles, "created_at": rfc3339(u.created_at)}))
+        .map(|u| {
+            let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+            json!({"id": u.id, "email": u.email.as_str(), "roles": roles, "created_at": rfc3339(u.created_at)})
+        })
         .collect();
     Ok(no_store(
         HttpResponse::Ok().json(json!({ "users": users, "total": total })),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::state::AppState;
+use crate::sessions::Sessions;
 use crate::store::StoreError;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -18,9 +18,11 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let (database, denylist) =
-        tokio::join!(check(state.users.check()), check(state.denylist.check()),);
+pub async fn readyz(sessions: web::Data<Sessions>) -> HttpResponse {
+    let (database, denylist) = tokio::join!(
+        check(sessions.users.check()),
+        check(sessions.denylist.check())
+    );
     let status = if database && denylist {
         "ready"
     } else {

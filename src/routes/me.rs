@@ -3,8 +3,8 @@
 use actix_web::HttpResponse;
 use serde_json::json;
 
-use super::{no_store, rfc3339};
 use crate::extractor::AuthenticatedUser;
+use crate::http::{no_store, rfc3339};
 
 pub async fn me(user: AuthenticatedUser) -> HttpResponse {
     no_store(HttpResponse::Ok().json(json!({

@@ -2,79 +2,73 @@
 
 mod account;
 mod admin;
-mod body;
-
-pub(crate) use body::JsonObject;
 mod health;
 mod jwks;
 mod login;
+mod logout;
 mod me;
 mod refresh;
 mod register;
 
 use actix_web::error::QueryPayloadError;
 use actix_web::http::{header, Method};
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpResponse, ResponseError};
 
 use crate::error::ApiError;
-use crate::middleware::MAX_BODY_BYTES;
+use crate::http::{limit_client_rate, MAX_BODY_BYTES};
 
 /// Registers every authd route, the JSON error handlers and the JSON 404/405 answers.
+/// Register, login and refresh count against the per-IP request rate.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .app_data(query_config())
-        .service(resource(
+    let rated = |route: actix_web::Route| route.wrap(from_fn(limit_client_rate));
+    let table = [
+        (
             "/auth/register",
             Method::POST,
-            web::post().to(register::register),
-        ))
-        .service(resource(
+            rated(web::post().to(register::register)),
+        ),
+        (
             "/auth/login",
             Method::POST,
-            web::post().to(login::login),
-        ))
-        .service(resource(
+            rated(web::post().to(login::login)),
+        ),
+        (
             "/auth/refresh",
             Method::POST,
-            web::post().to(refresh::refresh),
-        ))
-        .service(resource(
-            "/auth/logout",
-            Method::POST,
-            web::post().to(refresh::logout),
-        ))
-        .service(resource(
+            rated(web::post().to(refresh::refresh)),
+        ),
+        ("/auth/logout", Method::POST, web::post().to(logout::logout)),
+        (
             "/auth/logout-all",
             Method::POST,
             web::post().to(account::logout_all),
-        ))
-        .service(resource(
+        ),
+        (
             "/auth/password",
             Method::POST,
             web::post().to(account::change_password),
-        ))
-        .service(resource("/auth/me", Method::GET, web::get().to(me::me)))
-        .service(resource(
+        ),
+        ("/auth/me", Method::GET, web::get().to(me::me)),
+        (
             "/admin/users",
             Method::GET,
             web::get().to(admin::list_users),
-        ))
-        .service(resource(
+        ),
+        (
             "/.well-known/jwks.json",
             Method::GET,
             web::get().to(jwks::jwks),
-        ))
-        .service(resource(
-            "/healthz",
-            Method::GET,
-            web::get().to(health::healthz),
-        ))
-        .service(resource(
-            "/readyz",
-            Method::GET,
-            web::get().to(health::readyz),
-        ))
-        .default_service(web::to(not_found));
+        ),
+        ("/healthz", Method::GET, web::get().to(health::healthz)),
+        ("/readyz", Method::GET, web::get().to(health::readyz)),
+    ];
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(query_config());
+    for (path, method, route) in table {
+        cfg.service(resource(path, method, route));
+    }
+    cfg.default_service(web::to(not_found));
 }
 
 fn resource(path: &str, method: Method, route: actix_web::Route) -> actix_web::Resource {
@@ -104,20 +98,4 @@ fn query_config() -> web::QueryConfig {
         };
         ApiError::InvalidRequest(message).into()
     })
-}
-
-/// `Cache-Control: no-store` for every answer that carries tokens.
-pub(crate) fn no_store(mut response: HttpResponse) -> HttpResponse {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
-        .headers_mut()
-        .insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
-    response
-}
-
-pub(crate) fn rfc3339(time: chrono::DateTime<chrono::Utc>) -> String {
-    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

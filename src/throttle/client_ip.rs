@@ -2,18 +2,9 @@
 //! `X-Forwarded-For` entry that is not itself a trusted proxy. A spoofed header from an
 //! untrusted peer changes nothing.
 
-use std::future::{ready, Ready};
 use std::net::IpAddr;
 
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-
-use crate::error::ApiError;
 use crate::settings::TrustedProxies;
-use crate::state::AppState;
-
-/// The address requests are counted against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);
 
 /// Resolves the client address from the peer and the `X-Forwarded-For` values, in order.
 pub fn client_ip<'a>(
@@ -50,33 +41,6 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<std::net::SocketAddr>()
         .ok()
         .map(|addr| addr.ip())
-}
-
-impl FromRequest for ClientIp {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(from_request(req))
-    }
-}
-
-fn from_request(req: &HttpRequest) -> Result<ClientIp, ApiError> {
-    let peer = req
-        .peer_addr()
-        .map(|addr| addr.ip())
-        .ok_or_else(|| ApiError::Internal("request without a peer address".into()))?;
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| &state.trusted_proxies);
-    let Some(trusted) = trusted else {
-        return Ok(ClientIp(peer));
-    };
-    let values = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|value| value.to_str().ok());
-    Ok(ClientIp(client_ip(peer, values, trusted)))
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::CounterStore;
-use crate::error::ApiError;
+use crate::settings::ThrottleSettings;
+use crate::store::{CounterStore, StoreError};
 
 /// Failures an account takes from all untrusted clients in an hour (NIST SP 800-63B).
 pub const ACCOUNT_MAX_FAILURES: u64 = 100;
@@ -19,6 +19,15 @@ pub enum Attempter {
     Device(String),
 }
 
+/// Why the throttle refused: a limit is spent, or its counters cannot be read (fail closed).
+#[derive(Debug, thiserror::Error)]
+pub enum ThrottleError {
+    #[error("too many attempts; retry after {retry_after} seconds")]
+    Limited { retry_after: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 pub struct Throttle {
     counters: Arc<dyn CounterStore>,
     ip_per_minute: u32,
@@ -27,22 +36,17 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    pub fn new(
-        counters: Arc<dyn CounterStore>,
-        ip_per_minute: u32,
-        max_failures: u32,
-        window: u64,
-    ) -> Self {
+    pub fn new(counters: Arc<dyn CounterStore>, settings: &ThrottleSettings) -> Self {
         Self {
             counters,
-            ip_per_minute,
-            max_failures: u64::from(max_failures),
-            window,
+            ip_per_minute: settings.ip_rate_limit,
+            max_failures: u64::from(settings.login_max_failures),
+            window: settings.login_window,
         }
     }
 
     /// Takes one request of the client's per-minute budget; `0` turns the limit off.
-    pub async fn take_request(&self, ip: IpAddr, now_ms: i64) -> Result<(), ApiError> {
+    pub async fn take_request(&self, ip: IpAddr, now_ms: i64) -> Result<(), ThrottleError> {
         if self.ip_per_minute == 0 {
             return Ok(());
         }
@@ -53,22 +57,27 @@ impl Throttle {
             .await?
         {
             None => Ok(()),
-            Some(retry_after) => Err(ApiError::RateLimited { retry_after }),
+            Some(retry_after) => Err(ThrottleError::Limited { retry_after }),
         }
     }
 
     /// Refuses an attempt on `account` before any hashing when its limits are spent.
-    pub async fn admit(&self, account: &str, who: &Attempter, now: i64) -> Result<(), ApiError> {
+    pub async fn admit(
+        &self,
+        account: &str,
+        who: &Attempter,
+        now: i64,
+    ) -> Result<(), ThrottleError> {
         let client = self.counters.peek(&client_key(account, who), now).await?;
         if client.count >= self.max_failures {
-            return Err(ApiError::RateLimited {
+            return Err(ThrottleError::Limited {
                 retry_after: client.resets_in,
             });
         }
         if let Attempter::Ip(_) = who {
             let all = self.counters.peek(&account_key(account), now).await?;
             if all.count >= ACCOUNT_MAX_FAILURES {
-                return Err(ApiError::RateLimited {
+                return Err(ThrottleError::Limited {
                     retry_after: all.resets_in,
                 });
             }
@@ -81,7 +90,7 @@ impl Throttle {
         account: &str,
         who: &Attempter,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ThrottleError> {
         self.counters
             .increment(&client_key(account, who), self.window, now)
             .await?;
@@ -95,7 +104,11 @@ impl Throttle {
 
     /// A success resets the (account, client) count; the account-wide count of untrusted
     /// failures is left to expire, so a spray in progress stays capped.
-    pub async fn record_success(&self, account: &str, who: &Attempter) -> Result<(), ApiError> {
+    pub async fn record_success(
+        &self,
+        account: &str,
+        who: &Attempter,
+    ) -> Result<(), ThrottleError> {
         self.counters.reset(&client_key(account, who)).await?;
         Ok(())
     }
@@ -124,10 +137,16 @@ fn account_key(account: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::throttle::MemoryCounters;
+    use crate::store::MemoryCounters;
 
     fn throttle() -> Throttle {
-        Throttle::new(Arc::new(MemoryCounters::new()), 30, 5, 900)
+        let settings = ThrottleSettings {
+            login_max_failures: 5,
+            login_window: 900,
+            ip_rate_limit: 30,
+            trusted_proxies: Default::default(),
+        };
+        Throttle::new(Arc::new(MemoryCounters::new()), &settings)
     }
 
     fn ip(n: u8) -> Attempter {
@@ -144,7 +163,7 @@ mod tests {
         let refused = t.admit("a@example.com", &ip(1), 10).await.unwrap_err();
         assert!(matches!(
             refused,
-            ApiError::RateLimited { retry_after: 890 }
+            ThrottleError::Limited { retry_after: 890 }
         ));
         // Another address, and the same address after the window, may try.
         t.admit("a@example.com", &ip(2), 10).await.unwrap();

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::header::check_header;
 use super::{check_times, Session, TokenError, TokenPolicy};
 use crate::clock::SharedClock;
+use crate::domain::Role;
 use crate::keys::{KeyRing, KeyStore};
 
 pub(crate) const ACCESS_TYP: &str = "at+jwt";
@@ -33,7 +34,7 @@ pub struct AccessClaims {
 pub struct Subject<'a> {
     pub id: Uuid,
     pub email: &'a str,
-    pub roles: &'a [String],
+    pub roles: &'a [Role],
 }
 
 /// Signs a new access token for `subject` in `session` at `now`; returns it and its lifetime.
@@ -55,7 +56,11 @@ pub fn issue_access_token(
         aud: policy.audience.clone(),
         sub: subject.id,
         email: subject.email.to_owned(),
-        roles: subject.roles.to_vec(),
+        roles: subject
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
         sid: session.sid,
         jti: Uuid::new_v4(),
         iat: now,
@@ -98,6 +103,11 @@ impl AccessTokenVerifier {
             leeway,
             clock,
         }
+    }
+
+    /// The key folder it verifies against.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
     }
 
     /// Verifies `token` now.

@@ -3,6 +3,7 @@
 //! tokens (an HMAC-signed id that marks a known client).
 
 pub(crate) mod access;
+mod csrf;
 mod device;
 mod header;
 mod refresh;
@@ -10,7 +11,10 @@ mod refresh;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier};
+use crate::settings::TokenSettings;
+
+pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier, Subject};
+pub use csrf::{check_csrf, issue_csrf_token, verify_csrf_token, CsrfError};
 pub use device::{issue_device_token, verify_device_token};
 pub use header::MAX_TOKEN_BYTES;
 pub use refresh::{issue_refresh_token, verify_refresh_token, RefreshCheck, RefreshClaims};
@@ -51,6 +55,19 @@ pub struct TokenPolicy {
 }
 
 impl TokenPolicy {
+    pub fn new(tokens: &TokenSettings) -> Self {
+        let secs = |n: u64| i64::try_from(n).unwrap_or(i64::MAX / 2);
+        TokenPolicy {
+            issuer: tokens.issuer.clone(),
+            audience: tokens.audience.clone(),
+            access_ttl: secs(tokens.access_ttl),
+            refresh_ttl: secs(tokens.refresh_ttl),
+            session_ttl: secs(tokens.session_ttl),
+            reuse_grace: secs(tokens.refresh_reuse_grace),
+            leeway: secs(tokens.leeway),
+        }
+    }
+
     /// `aud` of refresh tokens: no verifier of access tokens expects it.
     pub fn refresh_audience(&self) -> String {
         format!("{}/refresh", self.issuer)
@@ -80,13 +97,26 @@ impl Session {
 }
 
 /// The body of a successful login or refresh.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenPair {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
     pub refresh_token: String,
     pub refresh_expires_in: i64,
+}
+
+/// Tokens are credentials: they never reach a log through `{:?}`.
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &"[redacted]")
+            .field("refresh_expires_in", &self.refresh_expires_in)
+            .finish()
+    }
 }
 
 /// Checks `exp`, `nbf` and `iat` against an injected `now` (jsonwebtoken only knows the

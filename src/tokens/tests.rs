@@ -8,7 +8,6 @@ use jsonwebtoken::Header;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::access::Subject;
 use super::*;
 use crate::clock::ManualClock;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
@@ -58,7 +57,7 @@ impl Fixture {
     }
 
     fn access_token(&self, now: i64) -> String {
-        let roles = vec!["admin".to_owned()];
+        let roles = vec![crate::domain::Role::ADMIN];
         let subject = Subject {
             id: Uuid::new_v4(),
             email: "alice@example.com",

@@ -18,7 +18,7 @@ async fn add_users(app: &TestApp, count: usize) {
     let users = app.user_store().await;
     let first = Email::parse("user0@example.com").unwrap();
     let password = Password::parse(PASSWORD, &first, &PasswordPolicy::new(15)).unwrap();
-    let hash = app.settings.argon2.hash(&password).unwrap();
+    let hash = app.settings.hashing.argon2.hash(&password).unwrap();
     for n in 0..count {
         let email = Email::parse(&format!("user{n}@example.com")).unwrap();
         users

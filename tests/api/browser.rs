@@ -49,7 +49,7 @@ impl Browser {
 }
 
 async fn cookie_app() -> TestApp {
-    spawn_app_with(|s| s.cookies = true).await
+    spawn_app_with(|s| s.browser.cookies = true).await
 }
 
 async fn cookie_login(app: &TestApp, email: &str) -> (Response, SetCookies) {
@@ -284,8 +284,8 @@ async fn with_cookies_off_a_cookie_is_no_credential() {
 #[tokio::test]
 async fn listed_origins_get_cors_headers_with_credentials_and_others_none() {
     let app = spawn_app_with(|s| {
-        s.cookies = true;
-        s.cors_origins = "https://app.example.com".into();
+        s.browser.cookies = true;
+        s.browser.cors_origins = "https://app.example.com".parse().unwrap();
     })
     .await;
     let preflight = |origin: &'static str| {
@@ -327,8 +327,8 @@ async fn listed_origins_get_cors_headers_with_credentials_and_others_none() {
 #[tokio::test]
 async fn a_wildcard_origin_never_comes_with_credentials() {
     let app = spawn_app_with(|s| {
-        s.cookies = true;
-        s.cors_origins = "*".into();
+        s.browser.cookies = true;
+        s.browser.cors_origins = "*".parse().unwrap();
     })
     .await;
     let response = app

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use authd::store::{CounterStore, MemoryCounters};
 use authd::store::{RedisConnection, RedisCounters};
-use authd::throttle::{CounterStore, MemoryCounters};
 
 use crate::backing::{RedisPrefix, SHARED_REDIS};
 

@@ -70,7 +70,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 /// Spawns an app on `settings` whose folders live in `dir`.
 pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let keys_dir: PathBuf = settings.keys_dir.clone();
+    let keys_dir: PathBuf = settings.keys.dir.clone();
     let has_key = std::fs::read_dir(&keys_dir)
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);
@@ -127,7 +127,7 @@ impl TestApp {
 
     /// The app's own user store, opened on the same database.
     pub async fn user_store(&self) -> std::sync::Arc<dyn authd::store::UserStore> {
-        authd::store::connect_user_store(&self.settings)
+        authd::store::connect_user_store(&self.settings.database)
             .await
             .expect("user store")
     }
@@ -234,9 +234,9 @@ impl TestApp {
         use authd::domain::{Email, Password, PasswordPolicy, Role};
         let email = Email::parse(email).unwrap();
         let password = Password::parse(PASSWORD, &email, &PasswordPolicy::new(15)).unwrap();
-        let hash = self.settings.argon2.hash(&password).unwrap();
+        let hash = self.settings.hashing.argon2.hash(&password).unwrap();
         let roles = roles.iter().map(|r| Role::parse(r).unwrap()).collect();
-        let users = authd::store::connect_user_store(&self.settings)
+        let users = authd::store::connect_user_store(&self.settings.database)
             .await
             .unwrap();
         users
@@ -370,7 +370,7 @@ impl TestApp {
 pub fn empty_keys_settings() -> (tempfile::TempDir, Settings) {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = test_settings(dir.path());
-    std::fs::create_dir_all(&settings.keys_dir).expect("keys dir");
+    std::fs::create_dir_all(&settings.keys.dir).expect("keys dir");
     (dir, settings)
 }
 

@@ -33,14 +33,14 @@ fn verify_with_jwks(jwks: &JwkSet, token: &str) -> jsonwebtoken::errors::Result<
 
 async fn app_with_one_key(kind: OpensslKey) -> TestApp {
     let (dir, settings) = empty_keys_settings();
-    openssl_private_key(&settings.keys_dir, "k1", kind);
+    openssl_private_key(&settings.keys.dir, "k1", kind);
     spawn_app_in(dir, settings).await
 }
 
 #[tokio::test]
 async fn the_jwks_is_cacheable_for_the_configured_max_age() {
     let default = spawn_app().await;
-    let short = spawn_app_with(|s| s.jwks_max_age = 60).await;
+    let short = spawn_app_with(|s| s.keys.jwks_max_age = 60).await;
 
     let response = default
         .client
@@ -118,9 +118,9 @@ async fn an_access_token_verifies_through_the_jwks_for_every_kind_of_key() {
 #[tokio::test]
 async fn a_refresh_token_verifies_with_no_key_of_the_jwks() {
     let (dir, settings) = empty_keys_settings();
-    openssl_private_key(&settings.keys_dir, "k1", OpensslKey::Ed25519);
-    openssl_private_key(&settings.keys_dir, "k2", OpensslKey::P256);
-    openssl_private_key(&settings.keys_dir, "k3", OpensslKey::Rsa);
+    openssl_private_key(&settings.keys.dir, "k1", OpensslKey::Ed25519);
+    openssl_private_key(&settings.keys.dir, "k2", OpensslKey::P256);
+    openssl_private_key(&settings.keys.dir, "k3", OpensslKey::Rsa);
     let app = spawn_app_in(dir, settings).await;
     let tokens = app.signed_up("alice@example.com").await;
     let jwks = app.jwks().await;
@@ -150,7 +150,7 @@ async fn a_refresh_token_verifies_with_no_key_of_the_jwks() {
 #[tokio::test]
 async fn keys_of_every_kind_are_published_and_secrets_never_are() {
     let (dir, settings) = empty_keys_settings();
-    let keys = settings.keys_dir.clone();
+    let keys = settings.keys.dir.clone();
     openssl_private_key(&keys, "k2-ed25519", OpensslKey::Ed25519);
     openssl_private_key(&keys, "k3-p256", OpensslKey::P256);
     openssl_private_key(&keys, "k4-rsa", OpensslKey::Rsa);
@@ -204,7 +204,7 @@ async fn keys_of_every_kind_are_published_and_secrets_never_are() {
 #[tokio::test]
 async fn a_folder_with_only_an_hs256_secret_signs_hs256_and_publishes_nothing() {
     let (dir, settings) = empty_keys_settings();
-    hs256_secret(&settings.keys_dir, "k1", 40);
+    hs256_secret(&settings.keys.dir, "k1", 40);
     let app = spawn_app_in(dir, settings).await;
 
     let tokens = app.signed_up("alice@example.com").await;
@@ -216,7 +216,7 @@ async fn a_folder_with_only_an_hs256_secret_signs_hs256_and_publishes_nothing() 
     assert_eq!(me.status(), StatusCode::OK);
     assert_eq!(app.refresh(&tokens.refresh).await.status(), StatusCode::OK);
     // The refresh MAC key is derived, not the secret itself.
-    let secret = std::fs::read(app.settings.keys_dir.join("k1.hs256")).unwrap();
+    let secret = std::fs::read(app.settings.keys.dir.join("k1.hs256")).unwrap();
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_aud = false;
     let as_secret = jsonwebtoken::decode::<Value>(
@@ -230,10 +230,10 @@ async fn a_folder_with_only_an_hs256_secret_signs_hs256_and_publishes_nothing() 
 #[tokio::test]
 async fn a_token_signed_with_the_private_half_of_a_verify_only_key_is_accepted() {
     let (dir, settings) = empty_keys_settings();
-    openssl_private_key(&settings.keys_dir, "k2-signer", OpensslKey::Ed25519);
+    openssl_private_key(&settings.keys.dir, "k2-signer", OpensslKey::Ed25519);
     let elsewhere = tempfile::tempdir().unwrap();
     let private = openssl_private_key(elsewhere.path(), "other", OpensslKey::P256);
-    openssl_public_key(&private, &settings.keys_dir, "k1-partner");
+    openssl_public_key(&private, &settings.keys.dir, "k1-partner");
     let app = spawn_app_in(dir, settings).await;
     let now = authd::clock::Clock::now(&app.clock);
     let claims = serde_json::json!({
@@ -260,7 +260,7 @@ async fn a_token_signed_with_the_private_half_of_a_verify_only_key_is_accepted()
 #[tokio::test]
 async fn a_short_hs256_secret_is_a_start_up_error() {
     let (dir, settings) = empty_keys_settings();
-    hs256_secret(&settings.keys_dir, "k1", 31);
+    hs256_secret(&settings.keys.dir, "k1", 31);
 
     let built = authd::startup::Application::build(settings).await;
 

@@ -37,16 +37,16 @@ async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
 async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
     let (dir, settings) = empty_keys_settings();
     let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let old_key = generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
+    let old_key = generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
     backdate(&old_key, 3600);
     let old_kid = kid_of(&old_key);
-    let max_age = i64::try_from(settings.jwks_max_age).unwrap();
+    let max_age = i64::try_from(settings.keys.jwks_max_age).unwrap();
     let app = spawn_app_in(dir, settings).await;
     let before = app.signed_up("alice@example.com").await;
     assert_eq!(jwt_part(&before.access, 0)["kid"], old_kid);
 
     let new_key = generate_key(
-        &app.settings.keys_dir,
+        &app.settings.keys.dir,
         KeyAlgorithm::Es256,
         chrono::Utc::now(),
     )
@@ -84,8 +84,8 @@ async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
 async fn on_first_start_the_greatest_kid_signs_at_once() {
     let (dir, settings) = empty_keys_settings();
     let now = chrono::Utc::now();
-    generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, now).unwrap();
-    let newest = generate_key(&settings.keys_dir, KeyAlgorithm::Rs256, now).unwrap();
+    generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, now).unwrap();
+    let newest = generate_key(&settings.keys.dir, KeyAlgorithm::Rs256, now).unwrap();
     let app = spawn_app_in(dir, settings).await;
 
     let tokens = app.signed_up("alice@example.com").await;
@@ -97,12 +97,12 @@ async fn on_first_start_the_greatest_kid_signs_at_once() {
 async fn a_removed_key_stops_verifying_after_a_reload() {
     let (dir, settings) = empty_keys_settings();
     let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let old_key = generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
+    let old_key = generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
     backdate(&old_key, 3600);
     let app = spawn_app_in(dir, settings).await;
     let tokens = app.signed_up("alice@example.com").await;
     generate_key(
-        &app.settings.keys_dir,
+        &app.settings.keys.dir,
         KeyAlgorithm::Eddsa,
         chrono::Utc::now(),
     )
@@ -122,12 +122,12 @@ async fn a_removed_key_stops_verifying_after_a_reload() {
 #[tokio::test]
 async fn a_broken_key_file_leaves_the_keys_in_use_as_they_were() {
     let (dir, settings) = empty_keys_settings();
-    generate_key(&settings.keys_dir, KeyAlgorithm::Eddsa, chrono::Utc::now()).unwrap();
+    generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, chrono::Utc::now()).unwrap();
     let app = spawn_app_in(dir, settings).await;
     let kids = published_kids(&app).await;
     let tokens = app.signed_up("alice@example.com").await;
 
-    std::fs::write(app.settings.keys_dir.join("zzz-broken.pem"), "not a key").unwrap();
+    std::fs::write(app.settings.keys.dir.join("zzz-broken.pem"), "not a key").unwrap();
 
     assert!(app.keys.reload().is_err());
     assert_eq!(published_kids(&app).await, kids);
@@ -161,10 +161,10 @@ fn env_for(dir: &Path, bind: &str) -> Vec<(&'static str, String)> {
     let settings = test_settings(dir);
     vec![
         ("AUTHD_BIND", bind.to_owned()),
-        ("AUTHD_DATABASE_URL", settings.database_url.clone()),
+        ("AUTHD_DATABASE_URL", settings.database.url.clone()),
         (
             "AUTHD_KEYS_DIR",
-            settings.keys_dir.to_str().unwrap().to_owned(),
+            settings.keys.dir.to_str().unwrap().to_owned(),
         ),
         ("AUTHD_ARGON2", "m=64,t=1,p=1".to_owned()),
     ]

@@ -240,7 +240,7 @@ async fn a_login_body_that_is_not_the_request_is_400() {
 
 #[tokio::test]
 async fn a_hash_made_with_weaker_settings_still_logs_in_and_is_upgraded() {
-    let app = spawn_app_with(|s| s.argon2 = "m=128,t=1,p=1".parse().unwrap()).await;
+    let app = spawn_app_with(|s| s.hashing.argon2 = "m=128,t=1,p=1".parse().unwrap()).await;
     let weak: Argon2Settings = "m=64,t=1,p=1".parse().unwrap();
     let email = Email::parse("alice@example.com").unwrap();
     let password = Password::parse(PASSWORD, &email, &PasswordPolicy::new(15)).unwrap();

@@ -95,7 +95,7 @@ async fn an_access_token_cannot_log_out_a_session() {
 
 #[tokio::test]
 async fn an_expired_but_genuine_token_still_logs_out() {
-    let app = spawn_app_with(|s| s.refresh_ttl = 60).await;
+    let app = spawn_app_with(|s| s.tokens.refresh_ttl = 60).await;
     let login = app.signed_up("alice@example.com").await;
     app.clock.advance(3600);
 

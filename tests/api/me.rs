@@ -77,7 +77,7 @@ async fn me_shows_the_roles_of_the_token() {
 async fn me_needs_no_store_once_the_token_is_issued() {
     let app = spawn_app().await;
     let tokens = app.signed_up("alice@example.com").await;
-    let pool = sqlx::SqlitePool::connect(&app.settings.database_url)
+    let pool = sqlx::SqlitePool::connect(&app.settings.database.url)
         .await
         .unwrap();
     sqlx::query("DELETE FROM users")
@@ -276,12 +276,12 @@ async fn a_token_signed_by_another_servers_key_is_401_invalid_token() {
 #[tokio::test]
 async fn a_token_for_another_audience_or_issuer_is_401_invalid_token() {
     let app = spawn_app().await;
-    let keys_dir = app.settings.keys_dir.clone();
+    let keys_dir = app.settings.keys.dir.clone();
     // A second server on the same keys but another audience and issuer.
     let other = crate::helpers::spawn_app_with(|s| {
-        s.keys_dir = keys_dir;
-        s.audience = "billing".into();
-        s.issuer = "elsewhere".into();
+        s.keys.dir = keys_dir;
+        s.tokens.audience = "billing".into();
+        s.tokens.issuer = "elsewhere".into();
     })
     .await;
     other.register("alice@example.com", PASSWORD).await;

@@ -127,7 +127,7 @@ async fn a_refresh_re_reads_the_user_so_new_roles_show() {
     let app = spawn_app().await;
     let login = app.signed_up("alice@example.com").await;
     assert_eq!(jwt_part(&login.access, 1)["roles"], json!([]));
-    let pool = sqlx::SqlitePool::connect(&app.settings.database_url)
+    let pool = sqlx::SqlitePool::connect(&app.settings.database.url)
         .await
         .unwrap();
     sqlx::query("UPDATE users SET roles = ? WHERE email = ?")
@@ -148,7 +148,7 @@ async fn a_refresh_re_reads_the_user_so_new_roles_show() {
 async fn a_deleted_user_cannot_refresh() {
     let app = spawn_app().await;
     let login = app.signed_up("alice@example.com").await;
-    let pool = sqlx::SqlitePool::connect(&app.settings.database_url)
+    let pool = sqlx::SqlitePool::connect(&app.settings.database.url)
         .await
         .unwrap();
     sqlx::query("DELETE FROM users WHERE email = ?")
@@ -164,7 +164,7 @@ async fn a_deleted_user_cannot_refresh() {
 
 #[tokio::test]
 async fn within_the_grace_window_the_retired_token_gets_the_same_successor() {
-    let app = spawn_app_with(|s| s.refresh_reuse_grace = 10).await;
+    let app = spawn_app_with(|s| s.tokens.refresh_reuse_grace = 10).await;
     let login = app.signed_up("alice@example.com").await;
     let first = refreshed(&app, &login.refresh).await;
     app.clock.advance(9);
@@ -179,7 +179,7 @@ async fn within_the_grace_window_the_retired_token_gets_the_same_successor() {
 
 #[tokio::test]
 async fn after_the_grace_window_the_retired_token_is_a_replay() {
-    let app = spawn_app_with(|s| s.refresh_reuse_grace = 10).await;
+    let app = spawn_app_with(|s| s.tokens.refresh_reuse_grace = 10).await;
     let login = app.signed_up("alice@example.com").await;
     let first = refreshed(&app, &login.refresh).await;
     app.clock.advance(11);
@@ -204,7 +204,7 @@ async fn without_grace_an_immediate_retry_is_a_replay() {
 
 #[tokio::test]
 async fn a_refresh_token_within_the_leeway_after_exp_still_works() {
-    let app = spawn_app_with(|s| s.refresh_ttl = 60).await;
+    let app = spawn_app_with(|s| s.tokens.refresh_ttl = 60).await;
     let login = app.signed_up("alice@example.com").await;
     assert_eq!(login.body["refresh_expires_in"], 60);
 
@@ -215,7 +215,7 @@ async fn a_refresh_token_within_the_leeway_after_exp_still_works() {
 
 #[tokio::test]
 async fn a_refresh_token_past_exp_and_leeway_is_401() {
-    let app = spawn_app_with(|s| s.refresh_ttl = 60).await;
+    let app = spawn_app_with(|s| s.tokens.refresh_ttl = 60).await;
     let login = app.signed_up("alice@example.com").await;
 
     app.clock.advance(60 + 30 + 1);
@@ -226,7 +226,7 @@ async fn a_refresh_token_past_exp_and_leeway_is_401() {
 
 #[tokio::test]
 async fn the_session_ttl_caps_every_refresh_token_of_the_session() {
-    let app = spawn_app_with(|s| s.session_ttl = 100).await;
+    let app = spawn_app_with(|s| s.tokens.session_ttl = 100).await;
     let login = app.signed_up("alice@example.com").await;
     assert_eq!(login.body["refresh_expires_in"], 100);
     let auth_time = jwt_part(&login.refresh, 1)["auth_time"].as_i64().unwrap();
@@ -242,7 +242,7 @@ async fn the_session_ttl_caps_every_refresh_token_of_the_session() {
 
 #[tokio::test]
 async fn after_the_session_ttl_a_refresh_fails_though_the_refresh_ttl_is_longer() {
-    let app = spawn_app_with(|s| s.session_ttl = 100).await;
+    let app = spawn_app_with(|s| s.tokens.session_ttl = 100).await;
     let login = app.signed_up("alice@example.com").await;
     app.clock.advance(50);
     let later = refreshed(&app, &login.refresh).await;
@@ -257,8 +257,8 @@ async fn after_the_session_ttl_a_refresh_fails_though_the_refresh_ttl_is_longer(
 async fn a_refresh_token_issued_at_the_session_end_is_never_longer_than_the_session() {
     // A refresh TTL of 1 second beside a long access TTL is legal: each is independent.
     let app = spawn_app_with(|s| {
-        s.refresh_ttl = 1;
-        s.session_ttl = 3600;
+        s.tokens.refresh_ttl = 1;
+        s.tokens.session_ttl = 3600;
     })
     .await;
 

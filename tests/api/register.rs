@@ -145,7 +145,7 @@ async fn length_is_counted_after_nfkc() {
 
 #[tokio::test]
 async fn a_common_password_is_422_even_when_long_enough() {
-    let app = spawn_app_with(|s| s.password_min_length = 8).await;
+    let app = spawn_app_with(|s| s.hashing.password_min_length = 8).await;
 
     let common = app.register("alice@example.com", "PASSWORD1").await;
     let uncommon = app.register("alice@example.com", "zq8vlm4kx").await;
@@ -185,7 +185,7 @@ async fn a_local_part_under_four_characters_may_appear_in_the_password() {
 
 #[tokio::test]
 async fn each_password_rule_gives_its_own_reason() {
-    let app = spawn_app_with(|s| s.password_min_length = 8).await;
+    let app = spawn_app_with(|s| s.hashing.password_min_length = 8).await;
 
     let mut messages = Vec::new();
     for password in ["short", &"x".repeat(129), "password1", "alice@example.com"] {

@@ -25,13 +25,13 @@ impl Shared {
         let db = TestDatabase::create().await;
         let redis = with_redis.then(RedisPrefix::new);
         let mut settings = test_settings(dir.path());
-        settings.database_url = db.url.clone();
+        settings.database.url = db.url.clone();
         if let Some(redis) = &redis {
-            settings.redis_url = Some(SHARED_REDIS.into());
-            settings.redis_prefix = redis.prefix.clone();
+            settings.redis.url = Some(SHARED_REDIS.into());
+            settings.redis.prefix = redis.prefix.clone();
         }
         // These tests are about agreement, not throttling: one client IP sends them all.
-        settings.ip_rate_limit = 0;
+        settings.throttle.ip_rate_limit = 0;
         Shared {
             _db: db,
             _redis: redis,
@@ -177,7 +177,7 @@ async fn concurrent_refreshes_across_instances_have_one_winner_with_postgres_alo
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_retry_on_the_other_instance_within_grace_gets_the_same_pair() {
     let mut shared = Shared::new(true).await;
-    shared.settings.refresh_reuse_grace = 30;
+    shared.settings.tokens.refresh_reuse_grace = 30;
     let (a, b) = shared.two_instances().await;
     let tokens = a.signed_up("grace@example.com").await;
     let on_a: Value = a.refresh(&tokens.refresh).await.json().await.unwrap();
@@ -209,8 +209,8 @@ where
 
 async fn app_on_private_redis(redis: &PrivateRedis, dir: &tempfile::TempDir) -> TestApp {
     let mut settings = test_settings(dir.path());
-    settings.redis_url = Some(redis.url());
-    settings.ip_rate_limit = 0;
+    settings.redis.url = Some(redis.url());
+    settings.throttle.ip_rate_limit = 0;
     spawn_app_on(settings).await
 }
 

@@ -1,5 +1,5 @@
-//! The store contracts, run against every backend: the user store on SQLite and
-//! PostgreSQL; the refresh denylist on SQLite, PostgreSQL, Redis and memory.
+//! The store contracts, run against every backend: the user store on SQLite,
+//! PostgreSQL and memory; the refresh denylist on SQLite, PostgreSQL, Redis and memory.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +50,10 @@ macro_rules! on_backends {
             async fn postgres() {
                 let (store, _db) = super::postgres_store().await;
                 super::$behaviour(store).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn memory() {
+                super::$behaviour(std::sync::Arc::new(authd::store::MemoryUserStore::new())).await
             }
         }
     )*};
@@ -127,9 +131,12 @@ async fn a_user_reads_back_as_it_was_stored(store: Arc<dyn UserStore>) {
         store.by_email(&new.email).await.unwrap().expect("by email"),
     ] {
         assert_eq!(found.id, inserted.id);
-        assert_eq!(found.email, "reader@example.com");
+        assert_eq!(found.email.as_str(), "reader@example.com");
         assert_eq!(found.password_hash, "hash-1");
-        assert_eq!(found.roles, vec!["admin", "ops"]);
+        assert_eq!(
+            found.roles.iter().map(Role::as_str).collect::<Vec<_>>(),
+            vec!["admin", "ops"]
+        );
         assert_eq!(found.generation, 0);
         assert_eq!(found.created_at, new.created_at);
     }
@@ -171,7 +178,7 @@ async fn users_list_oldest_first_with_the_total(store: Arc<dyn UserStore>) {
     assert_eq!(total, 3);
     let (rest, total) = store.list(2, 2).await.unwrap();
     assert_eq!(rest.len(), 1);
-    assert_eq!(rest[0].email, "c@example.com");
+    assert_eq!(rest[0].email.as_str(), "c@example.com");
     assert_eq!(total, 3);
     assert!(store.list(2, 10).await.unwrap().0.is_empty());
 }

@@ -58,8 +58,8 @@ async fn app_on(
             let prefix = RedisPrefix::new();
             let dir = tempfile::tempdir().unwrap();
             let mut settings = test_settings(dir.path());
-            settings.redis_url = Some(SHARED_REDIS.to_owned());
-            settings.redis_prefix = prefix.prefix.clone();
+            settings.redis.url = Some(SHARED_REDIS.to_owned());
+            settings.redis.prefix = prefix.prefix.clone();
             customize(&mut settings);
             (spawn_app_in(dir, settings).await, Some(prefix))
         }
@@ -68,8 +68,8 @@ async fn app_on(
 
 async fn throttled_app(counters: Counters) -> (TestApp, Option<RedisPrefix>) {
     app_on(counters, |s| {
-        s.login_max_failures = 5;
-        s.login_window = 900;
+        s.throttle.login_max_failures = 5;
+        s.throttle.login_window = 900;
     })
     .await
 }
@@ -214,7 +214,7 @@ async fn wrong_current_passwords_count_like_failed_logins(counters: Counters) {
 }
 
 async fn the_ip_rate_limit_counts_register_login_and_refresh_per_address(counters: Counters) {
-    let (app, _prefix) = app_on(counters, |s| s.ip_rate_limit = 3).await;
+    let (app, _prefix) = app_on(counters, |s| s.throttle.ip_rate_limit = 3).await;
     let register = |ip: &str, n: u32| {
         app.client_from(ip)
             .post(app.url("/auth/register"))
@@ -258,8 +258,9 @@ async fn the_ip_rate_limit_counts_register_login_and_refresh_per_address(counter
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
     let app = spawn_app_with(|s| {
-        s.ip_rate_limit = 1;
-        s.trusted_proxies = authd::settings::TrustedProxies(vec!["127.0.0.1/32".parse().unwrap()]);
+        s.throttle.ip_rate_limit = 1;
+        s.throttle.trusted_proxies =
+            authd::settings::TrustedProxies(vec!["127.0.0.1/32".parse().unwrap()]);
     })
     .await;
     let register = |forwarded: &str, n: u32| {
@@ -296,8 +297,8 @@ async fn with_the_counter_store_down_login_and_register_fail_closed() {
     let mut redis = PrivateRedis::start();
     let dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(dir.path());
-    settings.redis_url = Some(redis.url());
-    settings.ip_rate_limit = 30;
+    settings.redis.url = Some(redis.url());
+    settings.throttle.ip_rate_limit = 30;
     let app = spawn_app_on(settings).await;
     app.signed_up("alice@example.com").await;
 

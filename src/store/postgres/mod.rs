@@ -12,6 +12,11 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::sql::{
+    BUMP_GENERATION, CHANGE_PASSWORD, COUNT_USERS, INSERT_USER, LIST_USERS, UPGRADE_HASH,
+    USER_BY_EMAIL, USER_BY_ID,
+};
+use super::user::{decode_email, decode_roles};
 use super::{InsertUserError, NewUser, StoreError, User, UserStore};
 use crate::domain::Email;
 
@@ -43,41 +48,31 @@ impl PostgresStore {
 }
 
 fn user_from_row(row: &PgRow) -> Result<User, StoreError> {
+    let id: Uuid = row.try_get("id")?;
     Ok(User {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
+        id,
+        email: decode_email(id, &row.try_get::<String, _>("email")?)?,
         password_hash: row.try_get("password_hash")?,
-        roles: row.try_get("roles")?,
+        roles: decode_roles(id, &row.try_get::<Vec<String>, _>("roles")?)?,
         generation: row.try_get("token_generation")?,
         created_at: row.try_get::<DateTime<Utc>, _>("created_at")?,
     })
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, roles, token_generation, created_at";
-
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn insert(&self, user: &NewUser) -> Result<User, InsertUserError> {
-        let roles: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
-        let result = sqlx::query(
-            "INSERT INTO users (id, email, password_hash, roles, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(user.id)
-        .bind(user.email.as_str())
-        .bind(&user.password_hash)
-        .bind(&roles)
-        .bind(user.created_at)
-        .execute(&self.pool)
-        .await;
+        let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+        let result = sqlx::query(INSERT_USER)
+            .bind(user.id)
+            .bind(user.email.as_str())
+            .bind(&user.password_hash)
+            .bind(&roles)
+            .bind(user.created_at)
+            .execute(&self.pool)
+            .await;
         match result {
-            Ok(_) => Ok(User {
-                id: user.id,
-                email: user.email.as_str().to_owned(),
-                password_hash: user.password_hash.clone(),
-                roles,
-                generation: 0,
-                created_at: user.created_at,
-            }),
+            Ok(_) => Ok(user.stored()),
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 Err(InsertUserError::EmailTaken)
             }
@@ -86,17 +81,15 @@ impl UserStore for PostgresStore {
     }
 
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
-        ))
-        .bind(email.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(USER_BY_EMAIL)
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     async fn by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        let row = sqlx::query(USER_BY_ID)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -109,7 +102,7 @@ impl UserStore for PostgresStore {
         old: &str,
         new: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        sqlx::query(UPGRADE_HASH)
             .bind(new)
             .bind(id)
             .bind(old)
@@ -119,18 +112,16 @@ impl UserStore for PostgresStore {
     }
 
     async fn change_password(&self, id: Uuid, new_hash: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, token_generation = token_generation + 1 WHERE id = $2",
-        )
-        .bind(new_hash)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(CHANGE_PASSWORD)
+            .bind(new_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn bump_generation(&self, id: Uuid) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET token_generation = token_generation + 1 WHERE id = $1")
+        sqlx::query(BUMP_GENERATION)
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -139,14 +130,12 @@ impl UserStore for PostgresStore {
 
     async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {
         // UUIDs order bytewise here and as lower-case hex text in SQLite: the same order.
-        let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2"
-        ))
-        .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        let rows = sqlx::query(LIST_USERS)
+            .bind(i64::from(limit))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query_scalar(COUNT_USERS)
             .fetch_one(&self.pool)
             .await?;
         let users = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use redis::Script;
 
 use super::RedisConnection;
-use crate::store::StoreError;
-use crate::throttle::{CounterStore, Window};
+use crate::store::gcra::Gcra;
+use crate::store::{CounterStore, StoreError, Window};
 
 /// KEYS: counter. ARGV: window seconds. Returns the count and the seconds left; a key
 /// somehow left without an expiry gets one here, so none lives forever.
@@ -110,16 +110,15 @@ impl CounterStore for RedisCounters {
         burst: u32,
         now_ms: i64,
     ) -> Result<Option<u64>, StoreError> {
-        let interval = 60_000 / i64::from(per_minute.max(1));
-        let tolerance = interval * i64::from(burst.max(1));
+        let gcra = Gcra::new(per_minute, burst);
         let mut invocation = self.take_token.prepare_invoke();
         invocation
             .key(self.redis.key("gcra", key))
             .arg(now_ms)
-            .arg(interval)
-            .arg(tolerance);
+            .arg(gcra.interval_ms)
+            .arg(gcra.tolerance_ms);
         let wait_ms: i64 = self.redis.invoke(&invocation).await?;
-        Ok((wait_ms >= 0).then(|| ((wait_ms + 999) / 1000).max(1) as u64))
+        Ok((wait_ms >= 0).then(|| Gcra::wait_seconds(wait_ms)))
     }
 
     async fn check(&self) -> Result<(), StoreError> {

@@ -86,7 +86,7 @@ impl RefreshDenylist for RedisDenylist {
             [word] if word == "revoked" => Ok(Rotation::SessionRevoked),
             [word] if word == "replayed" => Ok(Rotation::Replayed),
             [word, pair] if word == "reused" => Ok(Rotation::Reused(pair.clone())),
-            other => Err(StoreError(anyhow::anyhow!(
+            other => Err(StoreError::unavailable(anyhow::anyhow!(
                 "redis rotate script answered {other:?}"
             ))),
         }

@@ -69,8 +69,10 @@ impl RedisConnection {
         F: Future<Output = RedisResult<T>>,
     {
         match tokio::time::timeout(self.timeout, operation).await {
-            Ok(result) => result.map_err(|err| StoreError(anyhow::anyhow!("redis: {err}"))),
-            Err(_) => Err(StoreError(anyhow::anyhow!(
+            Ok(result) => {
+                result.map_err(|err| StoreError::unavailable(anyhow::anyhow!("redis: {err}")))
+            }
+            Err(_) => Err(StoreError::unavailable(anyhow::anyhow!(
                 "redis did not answer within {:?}",
                 self.timeout
             ))),

@@ -123,7 +123,7 @@ async fn hs256_keyed_with_the_ed25519_public_key_is_rejected() {
 #[tokio::test]
 async fn hs256_keyed_with_the_p256_public_key_is_rejected() {
     let target = spawn_target_with(|s| {
-        generate_key(&s.keys_dir, KeyAlgorithm::Es256, chrono::Utc::now()).unwrap();
+        generate_key(&s.keys.dir, KeyAlgorithm::Es256, chrono::Utc::now()).unwrap();
     })
     .await;
     assert_public_key_as_hmac_secret_is_rejected(&target).await;
@@ -132,7 +132,7 @@ async fn hs256_keyed_with_the_p256_public_key_is_rejected() {
 #[tokio::test]
 async fn hs256_keyed_with_the_rsa_public_key_is_rejected() {
     let target = spawn_target_with(|s| {
-        generate_key(&s.keys_dir, KeyAlgorithm::Rs256, chrono::Utc::now()).unwrap();
+        generate_key(&s.keys.dir, KeyAlgorithm::Rs256, chrono::Utc::now()).unwrap();
     })
     .await;
     assert_public_key_as_hmac_secret_is_rejected(&target).await;
@@ -142,7 +142,7 @@ async fn hs256_keyed_with_the_rsa_public_key_is_rejected() {
 #[tokio::test]
 async fn es256_all_zero_and_out_of_range_signatures_are_rejected() {
     let target = spawn_target_with(|s| {
-        generate_key(&s.keys_dir, KeyAlgorithm::Es256, chrono::Utc::now()).unwrap();
+        generate_key(&s.keys.dir, KeyAlgorithm::Es256, chrono::Utc::now()).unwrap();
     })
     .await;
     let (header, _) = target.genuine_access();
@@ -194,8 +194,8 @@ async fn es256_all_zero_and_out_of_range_signatures_are_rejected() {
 async fn the_hmac_forger_is_sound_against_a_real_hs256_key() {
     let secret = b"an HS256 secret of at least 32 bytes, for the control".to_vec();
     let target = spawn_target_with(|s| {
-        std::fs::create_dir_all(&s.keys_dir).unwrap();
-        std::fs::write(s.keys_dir.join("20260101T000000Z-hs256.hs256"), &secret).unwrap();
+        std::fs::create_dir_all(&s.keys.dir).unwrap();
+        std::fs::write(s.keys.dir.join("20260101T000000Z-hs256.hs256"), &secret).unwrap();
     })
     .await;
     let (header, _) = target.genuine_access();

@@ -40,7 +40,7 @@ async fn a_genuine_signature_over_bad_claims_is_rejected() {
     let claims = target.escalated_claims();
     assert_the_signer_works(&target, &header, &claims).await;
     let now = target.now();
-    let leeway = target.app.settings.leeway as i64;
+    let leeway = target.app.settings.tokens.leeway as i64;
     let c = || claims.clone();
     let mut cases: Vec<(String, Value)> = vec![];
     let mut case = |name: &str, value: Value| cases.push((name.to_owned(), value));

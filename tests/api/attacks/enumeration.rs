@@ -32,7 +32,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_account_look_the_same() {
     // A costlier hash than the other tests use, so argon2 dominates the timing.
-    let target = spawn_target_with(|s| s.argon2 = "m=4096,t=1,p=1".parse().unwrap()).await;
+    let target = spawn_target_with(|s| s.hashing.argon2 = "m=4096,t=1,p=1".parse().unwrap()).await;
     let app = &target.app;
     let wrong = "not the right password at all";
     let known = fingerprint(app.login(VICTIM, wrong).await).await;

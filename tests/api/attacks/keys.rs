@@ -30,7 +30,7 @@ pub struct ServerKey {
 
 pub fn server_key(app: &TestApp) -> ServerKey {
     authd::install_crypto_provider();
-    let mut private: Vec<PathBuf> = std::fs::read_dir(&app.settings.keys_dir)
+    let mut private: Vec<PathBuf> = std::fs::read_dir(&app.settings.keys.dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| {

@@ -45,8 +45,8 @@ pub async fn spawn_target() -> Target {
 
 pub async fn spawn_target_with(customize: impl FnOnce(&mut authd::settings::Settings)) -> Target {
     let app = spawn_app_with(|settings| {
-        settings.ip_rate_limit = 0;
-        settings.login_max_failures = 10_000;
+        settings.throttle.ip_rate_limit = 0;
+        settings.throttle.login_max_failures = 10_000;
         customize(settings);
     })
     .await;

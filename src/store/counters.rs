@@ -2,11 +2,12 @@
 //! in Redis when `AUTHD_REDIS_URL` is set, so limits hold across instances.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use async_trait::async_trait;
+use parking_lot::{Mutex, MutexGuard};
 
-use crate::store::StoreError;
+use super::gcra::Gcra;
+use super::StoreError;
 
 /// A fixed-window count and the seconds until the window resets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,10 +50,8 @@ impl MemoryCounters {
         Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, i64)>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, (i64, i64)>> {
+        self.entries.lock()
     }
 }
 
@@ -113,20 +112,17 @@ impl CounterStore for MemoryCounters {
         burst: u32,
         now_ms: i64,
     ) -> Result<Option<u64>, StoreError> {
-        let interval = 60_000 / i64::from(per_minute.max(1));
-        let tolerance = interval * i64::from(burst.max(1));
+        let gcra = Gcra::new(per_minute, burst);
         let mut entries = self.lock();
         make_room(&mut entries, now_ms / 1000);
-        let tat = entries
-            .get(key)
-            .map_or(now_ms, |(tat, _)| (*tat).max(now_ms));
-        let new_tat = tat + interval;
-        if new_tat - now_ms > tolerance {
-            let wait_ms = new_tat - now_ms - tolerance;
-            return Ok(Some(((wait_ms + 999) / 1000).max(1) as u64));
+        let tat = entries.get(key).map(|(tat, _)| *tat);
+        match gcra.take(tat, now_ms) {
+            Ok(new_tat) => {
+                entries.insert(key.to_owned(), (new_tat, new_tat / 1000 + 1));
+                Ok(None)
+            }
+            Err(wait_ms) => Ok(Some(Gcra::wait_seconds(wait_ms))),
         }
-        entries.insert(key.to_owned(), (new_tat, new_tat / 1000 + 1));
-        Ok(None)
     }
 
     async fn check(&self) -> Result<(), StoreError> {

@@ -8,7 +8,8 @@
 use actix_cors::Cors;
 use actix_web::http::{header, Method};
 
-use crate::settings::Settings;
+use super::{CSRF_HEADER, TRANSPORT_HEADER};
+use crate::settings::BrowserSettings;
 
 #[derive(Debug, Clone, Default)]
 pub struct CorsPolicy {
@@ -18,35 +19,14 @@ pub struct CorsPolicy {
 }
 
 impl CorsPolicy {
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let mut policy = CorsPolicy {
-            credentials: settings.cookies,
-            ..Self::default()
-        };
-        for origin in settings
-            .cors_origins
-            .split(',')
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-        {
-            if origin == "*" {
-                policy.any_origin = true;
-                continue;
-            }
-            let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
-                && !origin
-                    .trim_end_matches('/')
-                    .contains(|c: char| c.is_whitespace())
-                && origin.matches('/').count() == 2;
-            anyhow::ensure!(
-                valid,
-                "'{origin}' is not an origin like https://app.example.com"
-            );
-            policy.origins.push(origin.to_owned());
+    pub fn new(browser: &BrowserSettings) -> Self {
+        let allowed = &browser.cors_origins;
+        CorsPolicy {
+            origins: allowed.origins.clone(),
+            any_origin: allowed.any,
+            // Credentials with a wildcard would let any site act as the user.
+            credentials: browser.cookies && !allowed.any,
         }
-        // Credentials with a wildcard would let any site act as the user.
-        policy.credentials &= !policy.any_origin;
-        Ok(policy)
     }
 
     pub fn middleware(&self) -> Cors {
@@ -55,8 +35,8 @@ impl CorsPolicy {
             .allowed_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
-                header::HeaderName::from_static("x-csrf-token"),
-                header::HeaderName::from_static("x-auth-transport"),
+                CSRF_HEADER,
+                TRANSPORT_HEADER,
             ])
             .expose_headers([header::RETRY_AFTER, header::WWW_AUTHENTICATE])
             .max_age(600)

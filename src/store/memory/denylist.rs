@@ -1,12 +1,12 @@
-//! An in-memory denylist: for tests and for programs that embed authd; not durable.
+//! The in-memory denylist: one lock makes each rotation atomic.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use async_trait::async_trait;
+use parking_lot::Mutex;
 use uuid::Uuid;
 
-use super::{RefreshDenylist, Retirement, Rotation, StoreError};
+use crate::store::{RefreshDenylist, Retirement, Rotation, StoreError};
 
 #[derive(Default)]
 struct Entries {
@@ -25,12 +25,6 @@ impl MemoryDenylist {
     pub fn new() -> Self {
         Self::default()
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 impl Entries {
@@ -48,7 +42,7 @@ impl Entries {
 #[async_trait]
 impl RefreshDenylist for MemoryDenylist {
     async fn rotate(&self, r: &Retirement, now: i64) -> Result<Rotation, StoreError> {
-        let mut entries = self.lock();
+        let mut entries = self.entries.lock();
         entries.prune(now);
         if entries
             .revoked
@@ -73,7 +67,7 @@ impl RefreshDenylist for MemoryDenylist {
     }
 
     async fn revoke_session(&self, sid: Uuid, expires_at: i64, now: i64) -> Result<(), StoreError> {
-        let mut entries = self.lock();
+        let mut entries = self.entries.lock();
         entries.prune(now);
         entries.revoke(sid, expires_at);
         Ok(())

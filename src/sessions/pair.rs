@@ -1,10 +1,11 @@
 //! Minting the token pair of a session: at login, and at every rotation.
 
-use crate::error::ApiError;
+use super::SessionError;
 use crate::keys::KeyRing;
 use crate::store::User;
 use crate::tokens::{
-    issue_access_token, issue_refresh_token, RefreshClaims, Session, TokenPair, TokenPolicy,
+    issue_access_token, issue_refresh_token, RefreshClaims, Session, Subject, TokenPair,
+    TokenPolicy,
 };
 
 /// A fresh access and refresh token for `user` in `session`; `InvalidGrant` once the
@@ -15,18 +16,18 @@ pub fn issue_token_pair(
     user: &User,
     session: Session,
     now: i64,
-) -> Result<(TokenPair, RefreshClaims), ApiError> {
-    let subject = crate::tokens::access::Subject {
+) -> Result<(TokenPair, RefreshClaims), SessionError> {
+    let subject = Subject {
         id: user.id,
-        email: &user.email,
+        email: user.email.as_str(),
         roles: &user.roles,
     };
-    let (access_token, expires_in) = issue_access_token(ring, policy, subject, session, now)
-        .map_err(|e| ApiError::Internal(format!("signing an access token: {e}")))?;
+    let (access_token, expires_in) =
+        issue_access_token(ring, policy, subject, session, now).map_err(SessionError::Signing)?;
     let (claims, refresh_token) =
         issue_refresh_token(ring, policy, user.id, user.generation, session, now)
-            .map_err(|e| ApiError::Internal(format!("signing a refresh token: {e}")))?
-            .ok_or(ApiError::InvalidGrant)?;
+            .map_err(SessionError::Signing)?
+            .ok_or(SessionError::InvalidGrant)?;
     let pair = TokenPair {
         access_token,
         token_type: "Bearer".to_owned(),

@@ -1,0 +1,98 @@
+//! The `Authorization: Bearer` header (RFC 6750 §2.1), parsed by hand: the scheme is
+//! case-insensitive, one or more spaces follow it, and the token is a b64token.
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::HttpRequest;
+
+/// Why a request carries no usable bearer token.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BearerError {
+    /// No Authorization header, or another scheme: a plain challenge.
+    Missing,
+    /// Bearer, but not a well-formed token: `error="invalid_token"`.
+    Malformed,
+}
+
+/// Extracts the token of `Authorization: Bearer <token>`: the scheme is case-insensitive,
+/// one or more spaces follow it, and the token is an RFC 6750 b64token.
+pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
+    let mut values = req.headers().get_all(AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Err(BearerError::Missing);
+    };
+    if values.next().is_some() {
+        return Err(BearerError::Malformed);
+    }
+    parse_bearer(value.as_bytes())
+}
+
+/// The header-value half of [`bearer_token`].
+pub fn parse_bearer(value: &[u8]) -> Result<&str, BearerError> {
+    let Ok(value) = std::str::from_utf8(value) else {
+        return Err(BearerError::Malformed);
+    };
+    // The scheme ends at the first whitespace: `Bearer\tabc` is a Bearer credential with a
+    // bad separator (malformed), `Bearerabc` another scheme.
+    let scheme_end = value.find([' ', '\t']).unwrap_or(value.len());
+    let (scheme, rest) = value.split_at(scheme_end);
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(BearerError::Missing);
+    }
+    let token = rest.trim_start_matches(' ');
+    if !rest.starts_with(' ') || !is_b64token(token) {
+        return Err(BearerError::Malformed);
+    }
+    Ok(token)
+}
+
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_spaces_may_repeat() {
+        assert_eq!(parse_bearer(b"Bearer abc.def.ghi"), Ok("abc.def.ghi"));
+        assert_eq!(parse_bearer(b"bearer abc"), Ok("abc"));
+        assert_eq!(parse_bearer(b"BEARER    abc"), Ok("abc"));
+        assert_eq!(parse_bearer(b"Bearer abc=="), Ok("abc=="));
+    }
+
+    #[test]
+    fn other_schemes_are_a_missing_token() {
+        assert_eq!(
+            parse_bearer(b"Basic dXNlcjpwYXNz"),
+            Err(BearerError::Missing)
+        );
+        assert_eq!(parse_bearer(b"Token abc"), Err(BearerError::Missing));
+        assert_eq!(parse_bearer(b""), Err(BearerError::Missing));
+        assert_eq!(parse_bearer(b"Bearerabc"), Err(BearerError::Missing));
+    }
+
+    #[test]
+    fn malformed_bearer_values_are_invalid_tokens() {
+        for bad in [
+            &b"Bearer"[..],
+            b"Bearer ",
+            b"Bearer a b",
+            b"Bearer a\tb",
+            b"Bearer \"abc\"",
+            b"Bearer ===",
+            b"Bearer abc=def",
+            b"Bearer \xff\xfe",
+            b"Bearer\tabc",
+        ] {
+            let got = parse_bearer(bad);
+            assert!(got.is_err(), "{:?} accepted", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse_bearer(b"Bearer a b"), Err(BearerError::Malformed));
+        assert_eq!(parse_bearer(b"Bearer\tabc"), Err(BearerError::Malformed));
+    }
+}

@@ -1,0 +1,87 @@
+//! [`KeyStore`]: the shared handle on the current [`KeyRing`], swapped whole on every
+//! re-read of the folder (timer and SIGHUP), so readers never wait.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use super::KeyRing;
+
+/// A shared handle on the current [`KeyRing`]; cheap to clone.
+#[derive(Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+    jwks_max_age: u64,
+    ring: Arc<ArcSwap<KeyRing>>,
+}
+
+impl KeyStore {
+    pub fn open(dir: impl Into<PathBuf>, jwks_max_age: u64) -> anyhow::Result<KeyStore> {
+        let dir = dir.into();
+        let ring = KeyRing::load(&dir, jwks_max_age)?;
+        Ok(KeyStore {
+            dir,
+            jwks_max_age,
+            ring: Arc::new(ArcSwap::from_pointee(ring)),
+        })
+    }
+
+    /// `AUTHD_JWKS_MAX_AGE`: the JWKS `Cache-Control: max-age`.
+    pub fn jwks_max_age(&self) -> u64 {
+        self.jwks_max_age
+    }
+
+    /// The ring in use now: a lock-free load, cheap enough for every request.
+    pub fn current(&self) -> Arc<KeyRing> {
+        self.ring.load_full()
+    }
+
+    /// Re-reads the folder. On any error the keys in use stay as they were.
+    pub fn reload(&self) -> anyhow::Result<()> {
+        let ring = Arc::new(KeyRing::load(&self.dir, self.jwks_max_age)?);
+        let kids: Vec<String> = ring.kids().map(str::to_owned).collect();
+        self.ring.store(ring);
+        log::debug!("keys reloaded: {kids:?}");
+        Ok(())
+    }
+
+    /// Re-reads the folder every `every` and on SIGHUP, until the returned task is dropped
+    /// with its runtime.
+    pub fn spawn_reloader(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut hangup =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                    Ok(signal) => Some(signal),
+                    Err(err) => {
+                        log::warn!(
+                            "cannot listen for SIGHUP, keys reload only on the timer: {err}"
+                        );
+                        None
+                    }
+                };
+            let mut ticker = tokio::time::interval(every);
+            ticker.tick().await;
+            loop {
+                let by_signal = tokio::select! {
+                    _ = ticker.tick() => false,
+                    Some(()) = async { match hangup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => true,
+                };
+                // File reads and PEM/RSA parsing block: keep them off the async workers.
+                let reloading = store.clone();
+                let reloaded = tokio::task::spawn_blocking(move || reloading.reload())
+                    .await
+                    .unwrap_or_else(|e| Err(anyhow::anyhow!("the reload task failed: {e}")));
+                match reloaded {
+                    Ok(()) if by_signal => log::info!(
+                        "keys reloaded on SIGHUP: {:?}",
+                        store.current().kids().collect::<Vec<_>>()
+                    ),
+                    Ok(()) => {}
+                    Err(err) => log::error!("keys not reloaded, keeping the current ones: {err:#}"),
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,31 @@
+//! Ending sessions: one (logout), or every one of a user (logout-all).
+
+use uuid::Uuid;
+
+use super::{SessionError, Sessions};
+use crate::tokens::RefreshClaims;
+
+impl Sessions {
+    /// Revokes the session of `claims` until it could no longer be refreshed anyway.
+    pub async fn log_out(&self, claims: &RefreshClaims, now: i64) -> Result<(), SessionError> {
+        let until = claims
+            .session()
+            .ends_at(&self.policy)
+            .saturating_add(self.policy.leeway);
+        self.denylist.revoke_session(claims.sid, until, now).await?;
+        log::info!(
+            "logout of user {}: session {} revoked",
+            claims.sub,
+            claims.sid
+        );
+        Ok(())
+    }
+
+    /// Bumps the user's token generation: every refresh token issued before is rejected.
+    /// Access tokens already issued live on until their `exp` (they are never looked up).
+    pub async fn log_out_everywhere(&self, user: Uuid) -> Result<(), SessionError> {
+        self.users.bump_generation(user).await?;
+        log::info!("logout-all of user {user}");
+        Ok(())
+    }
+}

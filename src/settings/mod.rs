@@ -1,0 +1,249 @@
+//! The one typed configuration: every setting is a `--flag` and an `AUTHD_*` variable,
+//! grouped by the subsystem that reads it, so each part of the server receives only its own.
+
+mod parse;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::hashing::Argon2Settings;
+use parse::{
+    parse_argon2, parse_cidrs, parse_cors_origins, parse_min_length, parse_non_empty, parse_on_off,
+    parse_positive_duration, parse_positive_u32, parse_positive_usize, parse_usize,
+};
+pub use parse::{parse_duration, CorsOrigins, TrustedProxies};
+
+/// Settings shared by `serve` and every other subcommand, so they act on the same
+/// database and keys as the running server.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Listen address.
+    #[arg(
+        long,
+        env = "AUTHD_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub redis: RedisSettings,
+    #[command(flatten)]
+    pub keys: KeySettings,
+    #[command(flatten)]
+    pub tokens: TokenSettings,
+    #[command(flatten)]
+    pub throttle: ThrottleSettings,
+    #[command(flatten)]
+    pub hashing: HashingSettings,
+    #[command(flatten)]
+    pub browser: BrowserSettings,
+}
+
+/// Where the users (the truth) live.
+#[derive(Clone, Args)]
+pub struct DatabaseSettings {
+    /// Users (the truth): `sqlite://PATH` or `postgres://…`.
+    #[arg(
+        id = "database_url",
+        long = "database-url",
+        env = "AUTHD_DATABASE_URL",
+        default_value = "sqlite://data/authd.db",
+        global = true
+    )]
+    pub url: String,
+
+    /// Most connections each instance opens to the database.
+    #[arg(id = "database_max_connections", long = "database-max-connections", env = "AUTHD_DATABASE_MAX_CONNECTIONS", default_value = "10", value_parser = parse_positive_u32, global = true)]
+    pub max_connections: u32,
+}
+
+/// The shared ephemeral store: the denylist and rate counters of every instance.
+#[derive(Clone, Args)]
+pub struct RedisSettings {
+    /// When set, the refresh-token denylist and rate counters live in Redis.
+    #[arg(
+        id = "redis_url",
+        long = "redis-url",
+        env = "AUTHD_REDIS_URL",
+        global = true
+    )]
+    pub url: Option<String>,
+
+    /// Prefix of every Redis key, so deployments can share one Redis.
+    #[arg(
+        id = "redis_prefix",
+        long = "redis-prefix",
+        env = "AUTHD_REDIS_PREFIX",
+        default_value = "authd",
+        global = true
+    )]
+    pub prefix: String,
+
+    /// Longest wait for one Redis operation (connecting included) before it fails with 503.
+    #[arg(id = "redis_timeout", long = "redis-timeout", env = "AUTHD_REDIS_TIMEOUT", default_value = "1", value_parser = parse_positive_duration, global = true)]
+    pub timeout: u64,
+}
+
+/// The signing-key folder and its publication.
+#[derive(Debug, Clone, Args)]
+pub struct KeySettings {
+    /// Folder of signing keys.
+    #[arg(
+        id = "keys_dir",
+        long = "keys-dir",
+        env = "AUTHD_KEYS_DIR",
+        default_value = "keys",
+        global = true
+    )]
+    pub dir: PathBuf,
+
+    /// `Cache-Control: max-age` of the JWKS, and how long a new key is published before it signs.
+    #[arg(long, env = "AUTHD_JWKS_MAX_AGE", default_value = "300", value_parser = parse_duration, global = true)]
+    pub jwks_max_age: u64,
+}
+
+/// Names and lifetimes of the tokens.
+#[derive(Debug, Clone, Args)]
+pub struct TokenSettings {
+    /// `iss` of every token.
+    #[arg(long, env = "AUTHD_ISSUER", default_value = "authd", value_parser = parse_non_empty, global = true)]
+    pub issuer: String,
+
+    /// `aud` of every access token.
+    #[arg(long, env = "AUTHD_AUDIENCE", default_value = "authd", value_parser = parse_non_empty, global = true)]
+    pub audience: String,
+
+    /// Access-token lifetime (seconds, or `15m`, `2h`, `14d`).
+    #[arg(long, env = "AUTHD_ACCESS_TTL", default_value = "900", value_parser = parse_positive_duration, global = true)]
+    pub access_ttl: u64,
+
+    /// Refresh-token lifetime.
+    #[arg(long, env = "AUTHD_REFRESH_TTL", default_value = "1209600", value_parser = parse_positive_duration, global = true)]
+    pub refresh_ttl: u64,
+
+    /// Absolute session lifetime, counted from login.
+    #[arg(long, env = "AUTHD_SESSION_TTL", default_value = "2592000", value_parser = parse_positive_duration, global = true)]
+    pub session_ttl: u64,
+
+    /// Seconds in which a just-retired refresh token returns the same successor pair.
+    #[arg(long, env = "AUTHD_REFRESH_REUSE_GRACE", default_value = "0", value_parser = parse_duration, global = true)]
+    pub refresh_reuse_grace: u64,
+
+    /// Clock-skew allowance on `exp`/`nbf`/`iat`.
+    #[arg(long, env = "AUTHD_LEEWAY", default_value = "30", value_parser = parse_duration, global = true)]
+    pub leeway: u64,
+}
+
+/// Login limits and who counts as the client.
+#[derive(Debug, Clone, Args)]
+pub struct ThrottleSettings {
+    /// Failed logins per (account, client IP) within the window before 429.
+    #[arg(long, env = "AUTHD_LOGIN_MAX_FAILURES", default_value = "5", value_parser = parse_positive_u32, global = true)]
+    pub login_max_failures: u32,
+
+    /// Window of the failed-login count.
+    #[arg(long, env = "AUTHD_LOGIN_WINDOW", default_value = "900", value_parser = parse_positive_duration, global = true)]
+    pub login_window: u64,
+
+    /// Requests per minute per client IP to register/login/refresh; 0 turns it off.
+    #[arg(long, env = "AUTHD_IP_RATE_LIMIT", default_value = "30", global = true)]
+    pub ip_rate_limit: u32,
+
+    /// Comma-separated CIDRs whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "AUTHD_TRUSTED_PROXIES", default_value = "", value_parser = parse_cidrs, global = true)]
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Password rules and the argon2 pool.
+#[derive(Debug, Clone, Args)]
+pub struct HashingSettings {
+    /// Shortest password accepted (code points after NFKC); never below 8.
+    #[arg(long, env = "AUTHD_PASSWORD_MIN_LENGTH", default_value = "15", value_parser = parse_min_length, global = true)]
+    pub password_min_length: usize,
+
+    /// argon2id cost, `m=KiB,t=passes,p=lanes`.
+    #[arg(long, env = "AUTHD_ARGON2", default_value = "m=19456,t=2,p=1", value_parser = parse_argon2, global = true)]
+    pub argon2: Argon2Settings,
+
+    /// Password hashes computed at once (default: the number of cores).
+    #[arg(long, env = "AUTHD_HASH_WORKERS", value_parser = parse_positive_usize, global = true)]
+    pub hash_workers: Option<usize>,
+
+    /// Password hashes allowed to wait for a worker before 503.
+    #[arg(long, env = "AUTHD_HASH_QUEUE", value_parser = parse_usize, global = true)]
+    pub hash_queue: Option<usize>,
+}
+
+impl HashingSettings {
+    /// Workers (default: one per core) and the queue in front of them (default: twice that).
+    pub fn pool_size(&self) -> (usize, usize) {
+        let workers = self
+            .hash_workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        (workers, self.hash_queue.unwrap_or(workers * 2))
+    }
+}
+
+/// Browser clients: cookie sessions and the origins allowed cross-origin.
+#[derive(Debug, Clone, Args)]
+pub struct BrowserSettings {
+    /// Comma-separated origins allowed cross-origin (`*`: any, never with credentials).
+    #[arg(long, env = "AUTHD_CORS_ORIGINS", default_value = "", value_parser = parse_cors_origins, global = true)]
+    pub cors_origins: CorsOrigins,
+
+    /// `on`: a login with `X-Auth-Transport: cookie` answers in HttpOnly cookies.
+    #[arg(long, env = "AUTHD_COOKIES", default_value = "off", value_parser = parse_on_off, action = clap::ArgAction::Set, global = true)]
+    pub cookies: bool,
+}
+
+/// `scheme://user:password@host…` → `scheme://[redacted]@host…`: URLs may hold credentials.
+fn redacted(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://[redacted]{}", &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redacted(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &self.url.as_deref().map(redacted))
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_with_credentials_print_redacted() {
+        assert_eq!(
+            redacted("postgres://authd:hunter2@db:5432/authd"),
+            "postgres://[redacted]@db:5432/authd"
+        );
+        assert_eq!(redacted("sqlite://data/authd.db"), "sqlite://data/authd.db");
+        let settings = RedisSettings {
+            url: Some("redis://:s3cret@127.0.0.1:6379".into()),
+            prefix: "authd".into(),
+            timeout: 1,
+        };
+        assert!(!format!("{settings:?}").contains("s3cret"));
+    }
+}
