@@ -1,4 +1,4 @@
-//! Where a refresh token comes from: the JSON body, or (cookie sessions) the
+//! Where a refresh token comes from: the JSON body, or (the cookie carrier) the
 //! `authd_refresh` cookie when the body has none.
 
 use std::future::Future;

@@ -49,7 +49,7 @@ pub const DEVICE_COOKIE: &str = "authd_device";
 /// Browsers cap cookie lifetimes near 400 days.
 const DEVICE_COOKIE_DAYS: i64 = 400;
 
-/// Whether the client asked for a cookie session (`X-Auth-Transport: cookie`).
+/// Whether the client asked for the cookie carrier (`X-Auth-Transport: cookie`).
 pub fn wants_cookies(req: &HttpRequest) -> bool {
     req.headers()
         .get(TRANSPORT_HEADER)

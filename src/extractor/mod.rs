@@ -107,7 +107,7 @@ fn verify(verifier: &AccessTokenVerifier, token: &str) -> Result<AuthenticatedUs
     }
 }
 
-/// A cookie session (`AUTHD_COOKIES=on`): the `authd_access` cookie, and for an unsafe
+/// The cookie carrier (`AUTHD_COOKIES=on`): the `authd_access` cookie, and for an unsafe
 /// method the CSRF echo.
 fn authenticate_by_cookie(
     req: &HttpRequest,

@@ -1,6 +1,6 @@
 //! CORS for browser clients on other origins (`AUTHD_CORS_ORIGINS`), through actix-cors.
 //!
-//! Only listed origins get CORS headers; with cookie sessions on, they may send
+//! Only listed origins get CORS headers; with the cookie carrier on, they may send
 //! credentials. `*` allows any origin but never with credentials. A request from another
 //! origin is not refused by the server (it gets no CORS headers, so the browser keeps the
 //! answer from the page): every error stays authd's own JSON.

@@ -18,7 +18,7 @@ pub use rate_limit::limit_client_rate;
 
 /// `X-CSRF-Token`: the echo of the CSRF cookie on cookie-authenticated unsafe requests.
 pub const CSRF_HEADER: HeaderName = HeaderName::from_static("x-csrf-token");
-/// `X-Auth-Transport: cookie`: a login that asks for a cookie session.
+/// `X-Auth-Transport: cookie`: a login that asks for the cookie carrier.
 pub const TRANSPORT_HEADER: HeaderName = HeaderName::from_static("x-auth-transport");
 /// `X-Forwarded-For`, believed only from trusted proxies.
 pub const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");

@@ -189,7 +189,7 @@ impl HashingSettings {
     }
 }
 
-/// Browser clients: cookie sessions and the origins allowed cross-origin.
+/// Browser clients: the cookie carrier and the origins allowed cross-origin.
 #[derive(Debug, Clone, Args)]
 pub struct BrowserSettings {
     /// Comma-separated origins allowed cross-origin (`*`: any, never with credentials).

@@ -1,4 +1,4 @@
-//! CSRF tokens of cookie sessions: `<kid>.<HMAC(session id)>`, under a secret derived from
+//! CSRF tokens of the cookie carrier: `<kid>.<HMAC(session id)>`, under a secret derived from
 //! the key file, so a value planted by a sibling subdomain cannot match a session.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
