@@ -49,6 +49,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    #[error("request bodies must not be compressed (Content-Encoding: identity only)")]
+    CompressedBody,
     #[error("{0}")]
     InvalidEmail(String),
     #[error("{0}")]
@@ -109,7 +111,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", None, None),
             ApiError::EmailTaken => (S::CONFLICT, "email_taken", None, None),
             ApiError::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large", None, None),
-            ApiError::UnsupportedMediaType => (
+            ApiError::UnsupportedMediaType | ApiError::CompressedBody => (
                 S::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 None,

@@ -16,6 +16,7 @@ mod keys;
 mod login;
 mod logout;
 mod me;
+mod process;
 mod refresh;
 mod register;
 mod scale;
