@@ -69,13 +69,13 @@ impl Sessions {
             }
             None => None,
         };
+        // The attempt was counted when admitted; only a success changes the counts.
         let (Some(_), Some((verification, password))) = (user, verified) else {
-            self.throttle
-                .record_failure(account, attempter, now)
-                .await?;
             return Ok(None);
         };
-        self.throttle.record_success(account, attempter).await?;
+        self.throttle
+            .record_success(account, attempter, now)
+            .await?;
         Ok(Some(PasswordMatch {
             weaker_hash: verification.needs_rehash.then_some(password),
         }))

@@ -8,8 +8,22 @@ use crate::hashing::Argon2Settings;
 pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
 
 impl TrustedProxies {
+    /// Whether `ip` is a trusted proxy; an IPv4-mapped IPv6 address counts as its IPv4
+    /// address (a dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d`).
     pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(ip))
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// `::ffff:a.b.c.d/n` (n ≥ 96) is the IPv4 network `a.b.c.d/(n − 96)`.
+fn canonical_net(net: ipnet::IpNet) -> ipnet::IpNet {
+    match net {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, ipnet::IpNet::V4),
+            None => net,
+        },
+        _ => net,
     }
 }
 
@@ -99,6 +113,7 @@ pub(super) fn parse_cidrs(value: &str) -> Result<TrustedProxies, String> {
         .map(|part| {
             part.parse::<ipnet::IpNet>()
                 .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(canonical_net)
                 .map_err(|_| format!("'{part}' is not a CIDR or an IP address"))
         })
         .collect::<Result<_, _>>()?;
@@ -181,6 +196,16 @@ mod tests {
         assert!(proxies.contains(&"127.0.0.1".parse().unwrap()));
         assert!(!proxies.contains(&"127.0.0.2".parse().unwrap()));
         assert!(parse_cidrs("nonsense").is_err());
+    }
+
+    #[test]
+    fn ipv4_mapped_proxies_and_peers_are_their_ipv4_addresses() {
+        let mapped: std::net::IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert!(parse_cidrs("127.0.0.1").unwrap().contains(&mapped));
+        let proxies = parse_cidrs("::ffff:10.0.0.0/104").unwrap();
+        assert!(proxies.contains(&"10.1.2.3".parse().unwrap()));
+        assert!(proxies.contains(&"::ffff:10.1.2.3".parse().unwrap()));
+        assert!(!proxies.contains(&"11.0.0.1".parse().unwrap()));
     }
 
     #[test]

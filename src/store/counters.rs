@@ -24,6 +24,8 @@ pub trait CounterStore: Send + Sync {
     async fn peek(&self, key: &str, now: i64) -> Result<Window, StoreError>;
     /// Forgets `key` (a success resets the failure count).
     async fn reset(&self, key: &str) -> Result<(), StoreError>;
+    /// Takes one back from a live count of `key`, never below zero; keeps its expiry.
+    async fn decrement(&self, key: &str, now: i64) -> Result<(), StoreError>;
     /// GCRA: takes one request of `per_minute` with bursts of `burst`. `Ok(None)` when
     /// allowed, `Ok(Some(seconds))` to wait when not.
     async fn take_token(
@@ -36,13 +38,24 @@ pub trait CounterStore: Send + Sync {
     async fn check(&self) -> Result<(), StoreError>;
 }
 
-/// Most keys the memory store keeps; past it, expired keys are swept, then the oldest go.
+/// Most keys the memory store keeps by default.
 const MAX_KEYS: usize = 100_000;
 
-#[derive(Default)]
+/// key → (count or GCRA theoretical arrival time in ms, expiry in unix seconds)
+type Entries = HashMap<String, (i64, i64)>;
+
+/// Counters in this process. Bounded: past its capacity, expired keys are swept, and when
+/// every key still holds a live count a new key is refused (503) rather than evicting one:
+/// no flood of new keys can reset a lockout or a failure count.
 pub struct MemoryCounters {
-    /// key → (count or GCRA theoretical arrival time in ms, expiry in unix seconds)
-    entries: Mutex<HashMap<String, (i64, i64)>>,
+    entries: Mutex<Entries>,
+    capacity: usize,
+}
+
+impl Default for MemoryCounters {
+    fn default() -> Self {
+        Self::with_capacity(MAX_KEYS)
+    }
 }
 
 impl MemoryCounters {
@@ -50,21 +63,30 @@ impl MemoryCounters {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, (i64, i64)>> {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         self.entries.lock()
     }
-}
 
-fn make_room(entries: &mut HashMap<String, (i64, i64)>, now: i64) {
-    if entries.len() < MAX_KEYS {
-        return;
-    }
-    entries.retain(|_, (_, expires)| *expires > now);
-    if entries.len() >= MAX_KEYS {
-        let mut expiries: Vec<i64> = entries.values().map(|(_, e)| *e).collect();
-        expiries.sort_unstable();
-        let cutoff = expiries[expiries.len() / 10];
-        entries.retain(|_, (_, expires)| *expires > cutoff);
+    /// Room for `key`: it exists, or there is space, or sweeping expired keys made some.
+    fn make_room(&self, entries: &mut Entries, key: &str, now: i64) -> Result<(), StoreError> {
+        if entries.len() < self.capacity || entries.contains_key(key) {
+            return Ok(());
+        }
+        entries.retain(|_, (_, expires)| *expires > now);
+        if entries.len() < self.capacity {
+            return Ok(());
+        }
+        Err(StoreError::unavailable(anyhow::anyhow!(
+            "the rate-counter table is full of live counts ({} keys)",
+            self.capacity
+        )))
     }
 }
 
@@ -72,7 +94,7 @@ fn make_room(entries: &mut HashMap<String, (i64, i64)>, now: i64) {
 impl CounterStore for MemoryCounters {
     async fn increment(&self, key: &str, window: u64, now: i64) -> Result<Window, StoreError> {
         let mut entries = self.lock();
-        make_room(&mut entries, now);
+        self.make_room(&mut entries, key, now)?;
         let entry = entries
             .entry(key.to_owned())
             .or_insert((0, now + window as i64));
@@ -105,6 +127,15 @@ impl CounterStore for MemoryCounters {
         Ok(())
     }
 
+    async fn decrement(&self, key: &str, now: i64) -> Result<(), StoreError> {
+        if let Some((count, expires)) = self.lock().get_mut(key) {
+            if *expires > now {
+                *count = (*count - 1).max(0);
+            }
+        }
+        Ok(())
+    }
+
     async fn take_token(
         &self,
         key: &str,
@@ -114,7 +145,7 @@ impl CounterStore for MemoryCounters {
     ) -> Result<Option<u64>, StoreError> {
         let gcra = Gcra::new(per_minute, burst);
         let mut entries = self.lock();
-        make_room(&mut entries, now_ms / 1000);
+        self.make_room(&mut entries, key, now_ms / 1000)?;
         let tat = entries.get(key).map(|(tat, _)| *tat);
         match gcra.take(tat, now_ms) {
             Ok(new_tat) => {
@@ -156,6 +187,35 @@ mod tests {
         assert_eq!(counters.increment("k", 60, 1060).await.unwrap().count, 1);
         counters.reset("k").await.unwrap();
         assert_eq!(counters.peek("k", 1061).await.unwrap().count, 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_table_refuses_new_keys_and_keeps_every_live_count() {
+        let counters = MemoryCounters::with_capacity(3);
+        for _ in 0..5 {
+            counters.increment("lockout", 900, 1000).await.unwrap();
+        }
+        counters.increment("b", 900, 1000).await.unwrap();
+        counters.increment("c", 900, 1000).await.unwrap();
+        assert!(counters.increment("flood-1", 900, 1001).await.is_err());
+        assert!(counters
+            .take_token("flood-2", 30, 30, 1_001_000)
+            .await
+            .is_err());
+        assert_eq!(counters.peek("lockout", 1001).await.unwrap().count, 5);
+        // Once counts expire, their room is given to new keys.
+        counters.increment("later", 900, 1900).await.unwrap();
+        assert_eq!(counters.peek("lockout", 1900).await.unwrap().count, 0);
+    }
+
+    #[tokio::test]
+    async fn a_decrement_takes_one_back_and_never_goes_below_zero() {
+        let counters = MemoryCounters::new();
+        counters.increment("k", 60, 1000).await.unwrap();
+        counters.decrement("k", 1001).await.unwrap();
+        counters.decrement("k", 1001).await.unwrap();
+        assert_eq!(counters.peek("k", 1001).await.unwrap().count, 0);
+        assert_eq!(counters.increment("k", 60, 1002).await.unwrap().count, 1);
     }
 
     #[tokio::test]

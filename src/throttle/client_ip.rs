@@ -12,6 +12,7 @@ pub fn client_ip<'a>(
     forwarded_for: impl Iterator<Item = &'a str>,
     trusted: &TrustedProxies,
 ) -> IpAddr {
+    let peer = peer.to_canonical();
     if !trusted.contains(&peer) {
         return peer;
     }
@@ -34,13 +35,24 @@ pub fn client_ip<'a>(
 }
 
 fn parse_hop(hop: &str) -> Option<IpAddr> {
-    if let Ok(ip) = hop.parse::<IpAddr>() {
-        return Some(ip);
+    let ip = match hop.parse::<IpAddr>() {
+        Ok(ip) => ip,
+        // "1.2.3.4:5678" or "[::1]:5678"
+        Err(_) => hop.parse::<std::net::SocketAddr>().ok()?.ip(),
+    };
+    Some(ip.to_canonical())
+}
+
+/// What requests from `ip` are counted under: the address itself for IPv4, its /64 for
+/// IPv6 (one host owns a whole /64, so per-address limits would be free to evade).
+pub fn client_bucket(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
     }
-    // "1.2.3.4:5678" or "[::1]:5678"
-    hop.parse::<std::net::SocketAddr>()
-        .ok()
-        .map(|addr| addr.ip())
 }
 
 #[cfg(test)]
@@ -53,6 +65,31 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_and_mapped_ipv4_by_its_address() {
+        assert_eq!(
+            client_bucket(ip("2001:db8:1:2:aaaa::1")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            client_bucket(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(client_bucket(ip("2001:db8:1:3::1")), "2001:db8:1:2::/64");
+        assert_eq!(client_bucket(ip("::ffff:192.0.2.7")), "192.0.2.7");
+    }
+
+    #[test]
+    fn a_dual_stack_peer_and_its_hops_are_canonical() {
+        let proxies = trusted(&["127.0.0.1/32"]);
+        let got = client_ip(
+            ip("::ffff:127.0.0.1"),
+            ["::ffff:198.51.100.7"].into_iter(),
+            &proxies,
+        );
+        assert_eq!(got, ip("198.51.100.7"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::client_bucket;
 use crate::settings::ThrottleSettings;
 use crate::store::{CounterStore, StoreError};
 
@@ -50,7 +51,7 @@ impl Throttle {
         if self.ip_per_minute == 0 {
             return Ok(());
         }
-        let key = format!("ip:{ip}");
+        let key = format!("ip:{}", client_bucket(ip));
         match self
             .counters
             .take_token(&key, self.ip_per_minute, self.ip_per_minute, now_ms)
@@ -61,22 +62,28 @@ impl Throttle {
         }
     }
 
-    /// Refuses an attempt on `account` before any hashing when its limits are spent.
+    /// Admits an attempt on `account`, counting it now, before any hashing: of N
+    /// concurrent attempts at most the remaining allowance is admitted, whatever their
+    /// outcome. A refused attempt gets `Limited` with the seconds until the window resets.
     pub async fn admit(
         &self,
         account: &str,
         who: &Attempter,
         now: i64,
     ) -> Result<(), ThrottleError> {
-        let client = self.counters.peek(&client_key(account, who), now).await?;
-        if client.count >= self.max_failures {
+        let client = (self.counters)
+            .increment(&client_key(account, who), self.window, now)
+            .await?;
+        if client.count > self.max_failures {
             return Err(ThrottleError::Limited {
                 retry_after: client.resets_in,
             });
         }
         if let Attempter::Ip(_) = who {
-            let all = self.counters.peek(&account_key(account), now).await?;
-            if all.count >= ACCOUNT_MAX_FAILURES {
+            let all = (self.counters)
+                .increment(&account_key(account), ACCOUNT_WINDOW, now)
+                .await?;
+            if all.count > ACCOUNT_MAX_FAILURES {
                 return Err(ThrottleError::Limited {
                     retry_after: all.resets_in,
                 });
@@ -85,31 +92,19 @@ impl Throttle {
         Ok(())
     }
 
-    pub async fn record_failure(
+    /// A success resets the (account, client) count and takes itself back out of the
+    /// account-wide count of untrusted attempts, which otherwise expires by itself, so a
+    /// spray in progress stays capped.
+    pub async fn record_success(
         &self,
         account: &str,
         who: &Attempter,
         now: i64,
     ) -> Result<(), ThrottleError> {
-        self.counters
-            .increment(&client_key(account, who), self.window, now)
-            .await?;
-        if let Attempter::Ip(_) = who {
-            self.counters
-                .increment(&account_key(account), ACCOUNT_WINDOW, now)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// A success resets the (account, client) count; the account-wide count of untrusted
-    /// failures is left to expire, so a spray in progress stays capped.
-    pub async fn record_success(
-        &self,
-        account: &str,
-        who: &Attempter,
-    ) -> Result<(), ThrottleError> {
         self.counters.reset(&client_key(account, who)).await?;
+        if let Attempter::Ip(_) = who {
+            self.counters.decrement(&account_key(account), now).await?;
+        }
         Ok(())
     }
 }
@@ -125,7 +120,7 @@ fn account_id(account: &str) -> String {
 
 fn client_key(account: &str, who: &Attempter) -> String {
     match who {
-        Attempter::Ip(ip) => format!("lf:{}:ip:{ip}", account_id(account)),
+        Attempter::Ip(ip) => format!("lf:{}:ip:{}", account_id(account), client_bucket(*ip)),
         Attempter::Device(id) => format!("lf:{}:dev:{id}", account_id(account)),
     }
 }
@@ -158,7 +153,6 @@ mod tests {
         let t = throttle();
         for _ in 0..5 {
             t.admit("a@example.com", &ip(1), 0).await.unwrap();
-            t.record_failure("a@example.com", &ip(1), 0).await.unwrap();
         }
         let refused = t.admit("a@example.com", &ip(1), 10).await.unwrap_err();
         assert!(matches!(
@@ -171,26 +165,57 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn concurrent_attempts_are_counted_at_admission() {
+        let t = Arc::new(throttle());
+        let attempts: Vec<_> = (0..30)
+            .map(|_| {
+                let t = t.clone();
+                tokio::spawn(async move { t.admit("a@example.com", &ip(1), 0).await.is_ok() })
+            })
+            .collect();
+        let mut admitted = 0;
+        for attempt in attempts {
+            admitted += usize::from(attempt.await.unwrap());
+        }
+        assert_eq!(admitted, 5);
+    }
+
+    #[tokio::test]
+    async fn ipv6_clients_of_one_64_share_a_count() {
+        let t = throttle();
+        for n in 1..=5u16 {
+            let client = Attempter::Ip(IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, n]));
+            t.admit("a@example.com", &client, 0).await.unwrap();
+        }
+        let same_64 = Attempter::Ip(IpAddr::from([0x2001, 0xdb8, 0, 1, 9, 9, 9, 9]));
+        assert!(t.admit("a@example.com", &same_64, 0).await.is_err());
+        let other_64 = Attempter::Ip(IpAddr::from([0x2001, 0xdb8, 0, 2, 0, 0, 0, 1]));
+        t.admit("a@example.com", &other_64, 0).await.unwrap();
+    }
+
+    #[tokio::test]
     async fn a_success_resets_the_pair() {
         let t = throttle();
-        for _ in 0..4 {
-            t.record_failure("a@example.com", &ip(1), 0).await.unwrap();
+        for _ in 0..5 {
+            t.admit("a@example.com", &ip(1), 0).await.unwrap();
         }
-        t.record_success("a@example.com", &ip(1)).await.unwrap();
-        for _ in 0..4 {
-            t.record_failure("a@example.com", &ip(1), 0).await.unwrap();
+        t.record_success("a@example.com", &ip(1), 0).await.unwrap();
+        for _ in 0..5 {
+            t.admit("a@example.com", &ip(1), 0).await.unwrap();
         }
-        t.admit("a@example.com", &ip(1), 0).await.unwrap();
+        assert!(t.admit("a@example.com", &ip(1), 0).await.is_err());
     }
 
     #[tokio::test]
     async fn a_spray_caps_untrusted_clients_but_not_known_devices() {
         let t = throttle();
         for n in 0..100u8 {
-            t.record_failure("a@example.com", &ip(n), 0).await.unwrap();
+            t.admit("a@example.com", &ip(n), 0).await.unwrap();
         }
         assert!(t.admit("a@example.com", &ip(200), 1).await.is_err());
         let device = Attempter::Device("d1".into());
         t.admit("a@example.com", &device, 1).await.unwrap();
+        // The cap is the account's own: another account is untouched.
+        t.admit("b@example.com", &ip(201), 1).await.unwrap();
     }
 }

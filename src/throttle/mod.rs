@@ -5,5 +5,5 @@
 mod client_ip;
 mod limits;
 
-pub use client_ip::client_ip;
+pub use client_ip::{client_bucket, client_ip};
 pub use limits::{Attempter, Throttle, ThrottleError, ACCOUNT_MAX_FAILURES};

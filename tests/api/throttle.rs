@@ -45,6 +45,8 @@ on_both_counter_stores!(
     a_spray_from_many_addresses_cannot_lock_out_the_owners_device,
     wrong_current_passwords_count_like_failed_logins,
     the_ip_rate_limit_counts_register_login_and_refresh_per_address,
+    concurrent_wrong_passwords_get_at_most_the_allowed_checks,
+    a_dual_stack_listener_still_trusts_its_ipv4_proxy,
 );
 
 /// An app on `counters`; the Redis prefix lives (and is cleaned up) with the app.
@@ -326,4 +328,66 @@ async fn with_the_counter_store_down_login_and_register_fail_closed() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(registered, Some(StatusCode::CREATED));
+}
+
+async fn concurrent_wrong_passwords_get_at_most_the_allowed_checks(counters: Counters) {
+    let (app, _prefix) = app_on(counters, |s| {
+        s.throttle.login_max_failures = 5;
+        s.hashing.hash_workers = Some(8);
+        s.hashing.hash_queue = Some(64);
+    })
+    .await;
+    app.register("alice@example.com", PASSWORD).await;
+    let app = std::sync::Arc::new(app);
+    let guesses: Vec<_> = (0..30)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                login_from(&app, "127.0.0.1", "alice@example.com", WRONG)
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    eprintln!("{counters:?}: 30 concurrent guesses, {checked} password checks");
+    assert!(
+        checked <= 5,
+        "{checked} of 30 concurrent guesses were checked"
+    );
+}
+
+/// Bound to `[::]`, IPv4 peers arrive as `::ffff:127.0.0.1`: the proxy at 127.0.0.1 must
+/// still be trusted, or every client behind it shares one count.
+async fn a_dual_stack_listener_still_trusts_its_ipv4_proxy(counters: Counters) {
+    let (app, _prefix) = app_on(counters, |s| {
+        s.bind = "[::]:0".into();
+        s.throttle.login_max_failures = 5;
+        s.throttle.trusted_proxies =
+            authd::settings::TrustedProxies(vec!["127.0.0.1/32".parse().unwrap()]);
+    })
+    .await;
+    app.register("alice@example.com", PASSWORD).await;
+    let from = |client: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/auth/login"))
+            .header("x-forwarded-for", client)
+            .json(&json!({"email": "alice@example.com", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        let response = from("203.0.113.1", WRONG).await.unwrap();
+        assert_error(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let locked = from("203.0.113.1", PASSWORD).await.unwrap();
+    assert_error(locked, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Another client behind the same proxy is its own pair.
+    assert_eq!(from("203.0.113.2", PASSWORD).await.unwrap().status(), 200);
 }

@@ -21,6 +21,13 @@ end
 return {count, left}
 ";
 
+/// KEYS: counter. Takes one back from a live count, never below zero, keeping its TTL.
+const DECREMENT: &str = r"
+local count = tonumber(redis.call('GET', KEYS[1]))
+if count and count > 0 then redis.call('DECR', KEYS[1]) end
+return 1
+";
+
 const PEEK: &str = r"
 local count = redis.call('GET', KEYS[1])
 if not count then return {0, 0} end
@@ -45,6 +52,7 @@ return -1
 pub struct RedisCounters {
     redis: Arc<RedisConnection>,
     increment: Script,
+    decrement: Script,
     peek: Script,
     take_token: Script,
 }
@@ -54,6 +62,7 @@ impl RedisCounters {
         Self {
             redis,
             increment: Script::new(INCREMENT),
+            decrement: Script::new(DECREMENT),
             peek: Script::new(PEEK),
             take_token: Script::new(TAKE_TOKEN),
         }
@@ -101,6 +110,13 @@ impl CounterStore for RedisCounters {
             })
             .await
             .map(drop)
+    }
+
+    async fn decrement(&self, key: &str, _now: i64) -> Result<(), StoreError> {
+        let mut invocation = self.decrement.prepare_invoke();
+        invocation.key(self.redis.key("rl", key));
+        let _: i64 = self.redis.invoke(&invocation).await?;
+        Ok(())
     }
 
     async fn take_token(
