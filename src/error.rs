@@ -246,7 +246,7 @@ impl From<SessionError> for ApiError {
             SessionError::Throttled(e) => e.into(),
             SessionError::Store(e) => e.into(),
             SessionError::Hashing(e) => e.into(),
-            SessionError::Signing(_) | SessionError::CorruptSuccessor(_) => {
+            SessionError::Signing(_) | SessionError::CorruptSuccessor => {
                 ApiError::Internal(err.into())
             }
         }

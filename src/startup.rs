@@ -26,11 +26,16 @@ use crate::tokens::{AccessTokenVerifier, TokenPolicy};
 /// How often the keys folder is re-read (it is also re-read on SIGHUP).
 pub const KEYS_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
+/// How often expired denylist entries (kept successors first) are removed, even on an
+/// instance that takes no writes.
+pub const PURGE_INTERVAL: Duration = Duration::from_secs(10);
+
 pub struct Application {
     port: u16,
     server: Server,
     keys: KeyStore,
     reloader: tokio::task::JoinHandle<()>,
+    purger: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -48,18 +53,20 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("AUTHD_BIND")?.port();
+        let app_shared = shared.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(cors.middleware())
                 .wrap(from_fn(limit_request_size))
                 .wrap(access_log())
-                .configure(|cfg| shared.register(cfg))
+                .configure(|cfg| app_shared.register(cfg))
                 .configure(configure)
         })
         .listen(listener)
         .context("AUTHD_BIND")?
         .run();
         let reloader = keys.spawn_reloader(KEYS_RELOAD_INTERVAL);
+        let purger = shared.spawn_purger();
         log::info!(
             "authd listening on {}:{port}",
             settings.bind.rsplit_once(':').map_or("", |(host, _)| host)
@@ -69,6 +76,7 @@ impl Application {
             server,
             keys,
             reloader,
+            purger,
         })
     }
 
@@ -84,6 +92,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.reloader.abort();
+        self.purger.abort();
         result
     }
 }
@@ -138,6 +147,20 @@ impl Shared {
             cookies: web::Data::new(CookieCarrier {
                 enabled: settings.browser.cookies,
             }),
+        })
+    }
+
+    /// Purges expired denylist entries every [`PURGE_INTERVAL`].
+    fn spawn_purger(&self) -> tokio::task::JoinHandle<()> {
+        let (sessions, clock) = (self.sessions.clone(), self.clock.clone());
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(PURGE_INTERVAL);
+            loop {
+                ticker.tick().await;
+                if let Err(err) = sessions.denylist.purge_expired(clock.now()).await {
+                    log::warn!("purging expired denylist entries: {err}");
+                }
+            }
         })
     }
 

@@ -34,7 +34,7 @@ pub enum SessionError {
     /// No key can sign, or signing failed: a server fault, never the client's.
     #[error("signing a token")]
     Signing(#[source] TokenError),
-    /// A stored successor pair that does not decode.
-    #[error("the stored successor pair does not decode")]
-    CorruptSuccessor(#[source] serde_json::Error),
+    /// A kept successor pair that the presented token does not open.
+    #[error("the kept successor pair does not open with the retired token")]
+    CorruptSuccessor,
 }

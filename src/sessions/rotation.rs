@@ -4,7 +4,10 @@
 use super::{issue_token_pair, SessionError, Sessions};
 use crate::keys::KeyRing;
 use crate::store::{Retirement, Rotation};
-use crate::tokens::{verify_refresh_token, RefreshCheck, RefreshClaims, TokenPair};
+use crate::tokens::{
+    open_successor, seal_successor, verify_refresh_token, RefreshCheck, RefreshClaims, TokenError,
+    TokenPair,
+};
 
 impl Sessions {
     /// The claims of a presented refresh token, as of `now`.
@@ -21,12 +24,14 @@ impl Sessions {
         })
     }
 
-    /// Re-reads the user, mints the successor pair and retires the presented token in one
-    /// atomic store step. A deleted user or a bumped generation ends every older token, and
-    /// new roles reach the next access token.
+    /// Re-reads the user, mints the successor pair and retires the presented `token` (whose
+    /// verified claims are `claims`) in one atomic store step. A deleted user or a bumped
+    /// generation ends every older token, and new roles reach the next access token. With
+    /// a grace window the successor is kept sealed under `token`, for a retry of it.
     pub async fn rotate(
         &self,
         ring: &KeyRing,
+        token: &str,
         claims: &RefreshClaims,
         now: i64,
     ) -> Result<TokenPair, SessionError> {
@@ -40,9 +45,9 @@ impl Sessions {
         let session = claims.session();
         let (pair, _) = issue_token_pair(ring, policy, &user, session, now)?;
         let successor = (policy.reuse_grace > 0)
-            .then(|| serde_json::to_string(&pair).map(|json| (json, now + policy.reuse_grace)))
-            .transpose()
-            .map_err(SessionError::CorruptSuccessor)?;
+            .then(|| seal_successor(token, &pair).map(|sealed| (sealed, now + policy.reuse_grace)))
+            .map(|sealed| sealed.ok_or(SessionError::Signing(TokenError::NoSigningKey)))
+            .transpose()?;
         let retirement = Retirement {
             jti: claims.jti,
             sid: claims.sid,
@@ -52,8 +57,8 @@ impl Sessions {
         };
         match self.denylist.rotate(&retirement, now).await? {
             Rotation::Rotated => Ok(pair),
-            Rotation::Reused(json) => {
-                serde_json::from_str(&json).map_err(SessionError::CorruptSuccessor)
+            Rotation::Reused(sealed) => {
+                open_successor(token, &sealed).ok_or(SessionError::CorruptSuccessor)
             }
             Rotation::Replayed => {
                 log::warn!(

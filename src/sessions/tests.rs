@@ -84,7 +84,7 @@ impl Fixture {
         let claims = self
             .sessions
             .verify_refresh(&ring, token, now, RefreshCheck::Live)?;
-        self.sessions.rotate(&ring, &claims, now).await
+        self.sessions.rotate(&ring, token, &claims, now).await
     }
 }
 

@@ -130,8 +130,8 @@ pub struct TokenSettings {
     #[arg(long, env = "AUTHD_SESSION_TTL", default_value = "2592000", value_parser = parse_positive_duration, global = true)]
     pub session_ttl: u64,
 
-    /// Seconds in which a just-retired refresh token returns the same successor pair.
-    #[arg(long, env = "AUTHD_REFRESH_REUSE_GRACE", default_value = "0", value_parser = parse_duration, global = true)]
+    /// Seconds in which a just-retired refresh token returns the same successor pair; 0: off.
+    #[arg(long, env = "AUTHD_REFRESH_REUSE_GRACE", default_value = "10", value_parser = parse_duration, global = true)]
     pub refresh_reuse_grace: u64,
 
     /// Clock-skew allowance on `exp`/`nbf`/`iat`.
@@ -231,6 +231,19 @@ impl fmt::Debug for RedisSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct Program {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn the_grace_window_is_on_by_default_for_ten_seconds() {
+        use clap::Parser;
+        let program = Program::try_parse_from(["authd"]).unwrap();
+        assert_eq!(program.settings.tokens.refresh_reuse_grace, 10);
+    }
 
     #[test]
     fn urls_with_credentials_print_redacted() {

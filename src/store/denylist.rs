@@ -35,7 +35,8 @@ impl Retirement {
 pub enum Rotation {
     /// This request retired the token: its successor is the new pair.
     Rotated,
-    /// A retry within the grace window: here is the successor already minted.
+    /// A retry of the session's newest retired token within the grace window: here is the
+    /// successor already minted (sealed, as stored).
     Reused(String),
     /// The token was retired already: the session is now revoked.
     Replayed,
@@ -49,5 +50,11 @@ pub trait RefreshDenylist: Send + Sync {
     async fn rotate(&self, retirement: &Retirement, now: i64) -> Result<Rotation, StoreError>;
     /// Revokes a session until `expires_at`.
     async fn revoke_session(&self, sid: Uuid, expires_at: i64, now: i64) -> Result<(), StoreError>;
+    /// Removes what has expired, kept successors first; run on a timer so that even an
+    /// idle instance keeps nothing past its time. Stores whose keys expire by themselves
+    /// (Redis) have nothing to do.
+    async fn purge_expired(&self, _now: i64) -> Result<(), StoreError> {
+        Ok(())
+    }
     async fn check(&self) -> Result<(), StoreError>;
 }

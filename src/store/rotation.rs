@@ -16,6 +16,8 @@ pub trait SqlDenylist: Send + Sync {
     async fn is_revoked(&self, sid: Uuid, now: i64) -> Result<bool, StoreError>;
     /// The successor kept for a retry of `jti`, while its grace window lasts.
     async fn successor(&self, jti: Uuid, now: i64) -> Result<Option<String>, StoreError>;
+    /// Forgets the kept successors of `sid`'s tokens other than `jti`.
+    async fn forget_older_successors(&self, sid: Uuid, jti: Uuid) -> Result<(), StoreError>;
     /// Revokes `sid` until `expires_at`, lengthening an earlier revocation, never shortening it.
     async fn revoke(&self, sid: Uuid, expires_at: i64) -> Result<(), StoreError>;
     /// Removes what has expired (a side effect of writes: no cleanup job).
@@ -28,6 +30,7 @@ impl<S: SqlDenylist> RefreshDenylist for S {
     async fn rotate(&self, r: &Retirement, now: i64) -> Result<Rotation, StoreError> {
         // The one statement decides the winner; everything after it only explains a loss.
         if self.retire_if_live(r, now).await? {
+            self.forget_older_successors(r.sid, r.jti).await?;
             self.prune(now).await?;
             return Ok(Rotation::Rotated);
         }
@@ -44,6 +47,10 @@ impl<S: SqlDenylist> RefreshDenylist for S {
 
     async fn revoke_session(&self, sid: Uuid, expires_at: i64, now: i64) -> Result<(), StoreError> {
         self.revoke(sid, expires_at).await?;
+        self.prune(now).await
+    }
+
+    async fn purge_expired(&self, now: i64) -> Result<(), StoreError> {
         self.prune(now).await
     }
 

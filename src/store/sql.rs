@@ -37,3 +37,7 @@ pub const IS_REVOKED: &str = "SELECT 1 FROM revoked_sessions WHERE sid = $1 AND 
 pub const SUCCESSOR: &str = "SELECT successor FROM retired_refresh_tokens \
      WHERE jti = $1 AND successor IS NOT NULL AND successor_expires_at >= $2";
 pub const DENYLIST_PING: &str = "SELECT 1 FROM revoked_sessions LIMIT 1";
+/// Only the immediately preceding token of a session keeps its successor.
+pub const FORGET_OLDER_SUCCESSORS: &str = "UPDATE retired_refresh_tokens \
+     SET successor = NULL, successor_expires_at = NULL \
+     WHERE sid = $1 AND jti <> $2 AND successor IS NOT NULL";

@@ -7,6 +7,7 @@ mod csrf;
 mod device;
 mod header;
 mod refresh;
+mod successor;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,6 +19,7 @@ pub use csrf::{check_csrf, issue_csrf_token, verify_csrf_token, CsrfError};
 pub use device::{issue_device_token, verify_device_token};
 pub use header::MAX_TOKEN_BYTES;
 pub use refresh::{issue_refresh_token, verify_refresh_token, RefreshCheck, RefreshClaims};
+pub use successor::{open_successor, seal_successor};
 
 /// What is wrong with a presented token; logged at debug level, never sent to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -104,6 +104,7 @@ on_backends!(denylists:
     a_revoked_session_cannot_rotate,
     sixteen_concurrent_rotations_have_exactly_one_winner,
     sixteen_concurrent_retries_with_grace_get_one_pair,
+    only_the_sessions_newest_retired_token_gets_its_successor,
 );
 
 on_backends!(denylists moved in time:
@@ -261,6 +262,20 @@ async fn a_retry_within_the_grace_window_gets_the_same_successor(d: Arc<dyn Refr
     // A reuse revokes nothing: the successor still rotates.
     let next = retirement(sid, None);
     assert_eq!(d.rotate(&next, NOW + 6).await.unwrap(), Rotation::Rotated);
+}
+
+async fn only_the_sessions_newest_retired_token_gets_its_successor(d: Arc<dyn RefreshDenylist>) {
+    let sid = Uuid::new_v4();
+    let first = retirement(sid, Some(("first successor", NOW + 30)));
+    let second = retirement(sid, Some(("second successor", NOW + 30)));
+    assert_eq!(d.rotate(&first, NOW).await.unwrap(), Rotation::Rotated);
+    assert_eq!(d.rotate(&second, NOW + 1).await.unwrap(), Rotation::Rotated);
+    assert_eq!(
+        d.rotate(&second, NOW + 2).await.unwrap(),
+        Rotation::Reused("second successor".into())
+    );
+    // The first token is two rotations old: presenting it again is a replay.
+    assert_eq!(d.rotate(&first, NOW + 3).await.unwrap(), Rotation::Replayed);
 }
 
 async fn a_revoked_session_cannot_rotate(d: Arc<dyn RefreshDenylist>) {

@@ -14,6 +14,8 @@ struct Entries {
     retired: HashMap<Uuid, (i64, Option<(String, i64)>)>,
     /// sid → expires_at
     revoked: HashMap<Uuid, i64>,
+    /// sid → its newest retired jti, the only one whose successor may be handed out again
+    newest: HashMap<Uuid, Uuid>,
 }
 
 #[derive(Default)]
@@ -31,6 +33,13 @@ impl Entries {
     fn prune(&mut self, now: i64) {
         self.retired.retain(|_, (expires_at, _)| *expires_at >= now);
         self.revoked.retain(|_, expires_at| *expires_at >= now);
+        for (_, successor) in self.retired.values_mut() {
+            if successor.as_ref().is_some_and(|(_, until)| *until < now) {
+                *successor = None;
+            }
+        }
+        let retired = &self.retired;
+        self.newest.retain(|_, jti| retired.contains_key(jti));
     }
 
     fn revoke(&mut self, sid: Uuid, expires_at: i64) {
@@ -56,9 +65,14 @@ impl RefreshDenylist for MemoryDenylist {
                 entries
                     .retired
                     .insert(r.jti, (r.jti_expires_at, r.successor.clone()));
+                entries.newest.insert(r.sid, r.jti);
                 Ok(Rotation::Rotated)
             }
-            Some((_, Some((pair, until)))) if *until >= now => Ok(Rotation::Reused(pair.clone())),
+            Some((_, Some((pair, until))))
+                if *until >= now && entries.newest.get(&r.sid) == Some(&r.jti) =>
+            {
+                Ok(Rotation::Reused(pair.clone()))
+            }
             Some(_) => {
                 entries.revoke(r.sid, r.session_expires_at);
                 Ok(Rotation::Replayed)
@@ -70,6 +84,11 @@ impl RefreshDenylist for MemoryDenylist {
         let mut entries = self.entries.lock();
         entries.prune(now);
         entries.revoke(sid, expires_at);
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: i64) -> Result<(), StoreError> {
+        self.entries.lock().prune(now);
         Ok(())
     }
 

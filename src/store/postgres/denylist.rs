@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::PostgresStore;
 use crate::store::rotation::SqlDenylist;
-use crate::store::sql::{DENYLIST_PING, IS_REVOKED, RETIRE_IF_LIVE, SUCCESSOR};
+use crate::store::sql::{
+    DENYLIST_PING, FORGET_OLDER_SUCCESSORS, IS_REVOKED, RETIRE_IF_LIVE, SUCCESSOR,
+};
 use crate::store::{Retirement, StoreError};
 
 /// Most expired rows one write prunes, so a write never pays for a long backlog at once.
@@ -45,6 +47,15 @@ impl SqlDenylist for PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(pair.flatten())
+    }
+
+    async fn forget_older_successors(&self, sid: Uuid, jti: Uuid) -> Result<(), StoreError> {
+        sqlx::query(FORGET_OLDER_SUCCESSORS)
+            .bind(sid)
+            .bind(jti)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn revoke(&self, sid: Uuid, expires_at: i64) -> Result<(), StoreError> {

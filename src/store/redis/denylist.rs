@@ -9,17 +9,26 @@ use uuid::Uuid;
 use super::{ttl, RedisConnection};
 use crate::store::{RefreshDenylist, Retirement, Rotation, StoreError};
 
-/// KEYS: revoked-sid, retired-jti, successor. ARGV: jti TTL, session TTL, successor pair
-/// (empty without grace), successor TTL. Redis runs a script alone, so of N concurrent
-/// rotations of one jti, on any number of instances, exactly one sees the `SET NX` succeed.
+/// KEYS: revoked-sid, retired-jti, the session's successor. ARGV: jti TTL, session TTL,
+/// sealed successor pair (empty without grace), successor TTL, jti. Redis runs a script
+/// alone, so of N concurrent rotations of one jti, on any number of instances, exactly one
+/// sees the `SET NX` succeed. The session keeps one successor, `<jti> <sealed pair>`, so
+/// only its newest retired token may be answered with it.
 const ROTATE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'revoked'} end
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
-  if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
+  if ARGV[3] ~= '' then
+    redis.call('SET', KEYS[3], ARGV[5] .. ' ' .. ARGV[3], 'EX', ARGV[4])
+  else
+    redis.call('DEL', KEYS[3])
+  end
   return {'rotated'}
 end
-local pair = redis.call('GET', KEYS[3])
-if pair then return {'reused', pair} end
+local kept = redis.call('GET', KEYS[3])
+local prefix = ARGV[5] .. ' '
+if kept and string.sub(kept, 1, #prefix) == prefix then
+  return {'reused', string.sub(kept, #prefix + 1)}
+end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
 return {'replayed'}
 ";
@@ -57,8 +66,8 @@ impl RedisDenylist {
         self.redis.key("rt", &format!("{{{sid}}}:{jti}"))
     }
 
-    fn successor_key(&self, sid: Uuid, jti: Uuid) -> String {
-        self.redis.key("succ", &format!("{{{sid}}}:{jti}"))
+    fn successor_key(&self, sid: Uuid) -> String {
+        self.redis.key("succ", &format!("{{{sid}}}"))
     }
 }
 
@@ -75,11 +84,12 @@ impl RefreshDenylist for RedisDenylist {
         invocation
             .key(self.sid_key(r.sid))
             .key(self.jti_key(r.sid, r.jti))
-            .key(self.successor_key(r.sid, r.jti))
+            .key(self.successor_key(r.sid))
             .arg(ttl(r.jti_expires_at.saturating_add(1), now))
             .arg(ttl(r.session_expires_at, now))
             .arg(pair)
-            .arg(successor_ttl);
+            .arg(successor_ttl)
+            .arg(r.jti.to_string());
         let reply: Vec<String> = self.redis.invoke(&invocation).await?;
         match reply.as_slice() {
             [word] if word == "rotated" => Ok(Rotation::Rotated),

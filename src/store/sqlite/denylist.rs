@@ -5,7 +5,9 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::store::rotation::SqlDenylist;
-use crate::store::sql::{DENYLIST_PING, IS_REVOKED, RETIRE_IF_LIVE, SUCCESSOR};
+use crate::store::sql::{
+    DENYLIST_PING, FORGET_OLDER_SUCCESSORS, IS_REVOKED, RETIRE_IF_LIVE, SUCCESSOR,
+};
 use crate::store::{Retirement, StoreError};
 
 #[async_trait]
@@ -41,6 +43,15 @@ impl SqlDenylist for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(pair.flatten())
+    }
+
+    async fn forget_older_successors(&self, sid: Uuid, jti: Uuid) -> Result<(), StoreError> {
+        sqlx::query(FORGET_OLDER_SUCCESSORS)
+            .bind(sid.to_string())
+            .bind(jti.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn revoke(&self, sid: Uuid, expires_at: i64) -> Result<(), StoreError> {
