@@ -43,7 +43,7 @@ impl Sessions {
             .filter(|user| user.generation == claims.gen)
             .ok_or(SessionError::InvalidGrant)?;
         let session = claims.session();
-        let (pair, _) = issue_token_pair(ring, policy, &user, session, now)?;
+        let (pair, successor_claims) = issue_token_pair(ring, policy, &user, session, now)?;
         let successor = (policy.reuse_grace > 0)
             .then(|| seal_successor(token, &pair).map(|sealed| (sealed, now + policy.reuse_grace)))
             .map(|sealed| sealed.ok_or(SessionError::Signing(TokenError::NoSigningKey)))
@@ -54,8 +54,16 @@ impl Sessions {
             jti_expires_at: claims.exp.saturating_add(policy.leeway),
             session_expires_at: session.ends_at(policy).saturating_add(policy.leeway),
             successor,
+            attempt: successor_claims.jti,
         };
-        match self.denylist.rotate(&retirement, now).await? {
+        let rotation = match self.denylist.rotate(&retirement, now).await {
+            Ok(rotation) => rotation,
+            Err(err) => {
+                self.take_back_in_background(retirement);
+                return Err(err.into());
+            }
+        };
+        match rotation {
             Rotation::Rotated => Ok(pair),
             Rotation::Reused(sealed) => {
                 open_successor(token, &sealed).ok_or(SessionError::CorruptSuccessor)
@@ -71,4 +79,33 @@ impl Sessions {
             Rotation::SessionRevoked => Err(SessionError::InvalidGrant),
         }
     }
+
+    /// After a failed rotation the store may still run it (Redis executes a script already
+    /// sent once it wakes from a stall): take it back, so the client's retry with the same
+    /// token rotates afresh rather than counting as a replay. Tried for a while, since the
+    /// store may be down now; a few more times after it first answers, in case the stalled
+    /// script is still queued behind.
+    fn take_back_in_background(&self, retirement: Retirement) {
+        let denylist = self.denylist.clone();
+        tokio::spawn(async move {
+            let mut answered = 0;
+            for _ in 0..ABANDON_TRIES {
+                if denylist.abandon(&retirement).await.is_ok() {
+                    answered += 1;
+                    if answered == ABANDON_CONFIRMATIONS {
+                        return;
+                    }
+                }
+                tokio::time::sleep(ABANDON_PAUSE).await;
+            }
+            log::warn!(
+                "could not take back an unanswered rotation of session {}",
+                retirement.sid
+            );
+        });
+    }
 }
+
+const ABANDON_TRIES: u32 = 60;
+const ABANDON_CONFIRMATIONS: u32 = 3;
+const ABANDON_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);

@@ -18,6 +18,9 @@ pub struct Retirement {
     /// The successor pair (serialized) and until when a retry may receive it again; `None`
     /// without grace.
     pub successor: Option<(String, i64)>,
+    /// This rotation attempt (the successor refresh token's `jti`), so that an attempt
+    /// whose answer was lost to a timeout can be taken back ([`RefreshDenylist::abandon`]).
+    pub attempt: Uuid,
 }
 
 impl Retirement {
@@ -48,6 +51,13 @@ pub enum Rotation {
 pub trait RefreshDenylist: Send + Sync {
     /// Checks the session and retires the `jti` as one atomic step.
     async fn rotate(&self, retirement: &Retirement, now: i64) -> Result<Rotation, StoreError>;
+    /// Takes back the rotation `retirement.attempt` if the store ran it after the caller
+    /// stopped waiting (a timeout answered 503): the client's retry then rotates afresh
+    /// instead of counting as a replay. Stores whose operations cannot outlive the caller's
+    /// wait have nothing to take back.
+    async fn abandon(&self, _retirement: &Retirement) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Revokes a session until `expires_at`.
     async fn revoke_session(&self, sid: Uuid, expires_at: i64, now: i64) -> Result<(), StoreError>;
     /// Removes what has expired, kept successors first; run on a timer so that even an

@@ -135,6 +135,26 @@ impl PrivateRedis {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Freezes the server (SIGSTOP): it holds its connections and answers nothing, as a
+    /// Redis stalled by a slow disk or a long command does.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Wakes a paused server (SIGCONT): it runs what was sent while it slept.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("redis runs").id().to_string();
+        let status = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
     /// Kills the server (this test's own child, by its handle).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

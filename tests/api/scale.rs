@@ -288,3 +288,45 @@ async fn authd_starts_while_redis_is_down_and_connects_when_it_appears() {
     let tokens = app.logged_in("late@example.com", PASSWORD).await;
     assert_eq!(app.refresh(&tokens.refresh).await.status(), StatusCode::OK);
 }
+
+/// A Redis stall: the rotation script is sent, the wait times out (503), and Redis runs the
+/// script when it wakes. The client's retry with the same token must not be a replay.
+async fn a_refresh_answered_503_in_a_redis_stall_can_be_retried(grace: u64) {
+    let redis = PrivateRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path());
+    settings.redis.url = Some(redis.url());
+    settings.redis.timeout = 1;
+    settings.tokens.refresh_reuse_grace = grace;
+    let app = spawn_app_on(settings).await;
+    let first = app.signed_up("alice@example.com").await;
+    // One rotation first, so Redis knows the script and the stalled EVALSHA runs.
+    let tokens = tokens_from(app.refresh(&first.refresh).await.json().await.unwrap());
+    redis.pause();
+    let stalled = app.refresh(&tokens.refresh).await;
+    assert_error(stalled, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    redis.resume();
+    // A client honouring Retry-After (1 s) tries again.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let retried = app.refresh(&tokens.refresh).await;
+    assert_eq!(
+        retried.status(),
+        StatusCode::OK,
+        "the retry is not a replay"
+    );
+    let retried = tokens_from(retried.json().await.unwrap());
+    // The session still works: its new refresh token rotates.
+    let next = app.refresh(&retried.refresh).await;
+    assert_eq!(next.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refresh_answered_503_in_a_redis_stall_can_be_retried_without_grace() {
+    a_refresh_answered_503_in_a_redis_stall_can_be_retried(0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refresh_answered_503_in_a_redis_stall_can_be_retried_with_grace() {
+    a_refresh_answered_503_in_a_redis_stall_can_be_retried(10).await;
+}

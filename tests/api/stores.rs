@@ -231,6 +231,7 @@ fn retirement(sid: Uuid, successor: Option<(&str, i64)>) -> Retirement {
         jti_expires_at: NOW + 600,
         session_expires_at: NOW + 3_600,
         successor: successor.map(|(pair, until)| (pair.to_owned(), until)),
+        attempt: Uuid::new_v4(),
     }
 }
 

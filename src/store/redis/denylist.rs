@@ -16,7 +16,7 @@ use crate::store::{RefreshDenylist, Retirement, Rotation, StoreError};
 /// only its newest retired token may be answered with it.
 const ROTATE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'revoked'} end
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
+if redis.call('SET', KEYS[2], ARGV[6], 'NX', 'EX', ARGV[1]) then
   if ARGV[3] ~= '' then
     redis.call('SET', KEYS[3], ARGV[5] .. ' ' .. ARGV[3], 'EX', ARGV[4])
   else
@@ -33,6 +33,17 @@ redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
 return {'replayed'}
 ";
 
+/// KEYS: retired-jti, the session's successor. ARGV: attempt, jti. Undoes the rotation of
+/// that attempt only: a later rotation by the client's retry is another attempt.
+const ABANDON: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+local kept = redis.call('GET', KEYS[2])
+local prefix = ARGV[2] .. ' '
+if kept and string.sub(kept, 1, #prefix) == prefix then redis.call('DEL', KEYS[2]) end
+return 1
+";
+
 /// KEYS: revoked-sid. ARGV: TTL. A revocation is lengthened, never shortened.
 const REVOKE: &str = r"
 if redis.call('TTL', KEYS[1]) < tonumber(ARGV[1]) then
@@ -44,6 +55,7 @@ return 1
 pub struct RedisDenylist {
     redis: Arc<RedisConnection>,
     rotate: Script,
+    abandon: Script,
     revoke: Script,
 }
 
@@ -52,6 +64,7 @@ impl RedisDenylist {
         Self {
             redis,
             rotate: Script::new(ROTATE),
+            abandon: Script::new(ABANDON),
             revoke: Script::new(REVOKE),
         }
     }
@@ -89,7 +102,8 @@ impl RefreshDenylist for RedisDenylist {
             .arg(ttl(r.session_expires_at, now))
             .arg(pair)
             .arg(successor_ttl)
-            .arg(r.jti.to_string());
+            .arg(r.jti.to_string())
+            .arg(r.attempt.to_string());
         let reply: Vec<String> = self.redis.invoke(&invocation).await?;
         match reply.as_slice() {
             [word] if word == "rotated" => Ok(Rotation::Rotated),
@@ -100,6 +114,17 @@ impl RefreshDenylist for RedisDenylist {
                 "redis rotate script answered {other:?}"
             ))),
         }
+    }
+
+    async fn abandon(&self, r: &Retirement) -> Result<(), StoreError> {
+        let mut invocation = self.abandon.prepare_invoke();
+        invocation
+            .key(self.jti_key(r.sid, r.jti))
+            .key(self.successor_key(r.sid))
+            .arg(r.attempt.to_string())
+            .arg(r.jti.to_string());
+        let _: i64 = self.redis.invoke(&invocation).await?;
+        Ok(())
     }
 
     async fn revoke_session(&self, sid: Uuid, expires_at: i64, now: i64) -> Result<(), StoreError> {
