@@ -7,12 +7,13 @@
 //! Secure with Path=/ and no Domain. The `__Host-` prefix makes browsers refuse these names
 //! from anyone but this very host, so a sibling subdomain can neither plant nor overwrite
 //! them; a request with two cookies of one of these names is refused (see [`jar`]). A request
-//! authenticated by cookie must, for any unsafe method, echo `__Host-authd_csrf` in
-//! `X-CSRF-Token` (double submit; the value is a MAC of the session id, so another session's
-//! genuine value does not pass).
+//! authenticated by cookie must, for any unsafe method, show a trusted origin when it shows
+//! one (see [`origin`]) and echo `__Host-authd_csrf` in `X-CSRF-Token` (double submit; the
+//! value is a MAC of the session id, so another session's genuine value does not pass).
 
 mod carrier;
 mod jar;
+mod origin;
 
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::http::Method;
@@ -28,10 +29,13 @@ use crate::http::{no_store, CSRF_HEADER, TRANSPORT_HEADER};
 use crate::keys::KeyRing;
 use crate::tokens::{issue_csrf_token, CsrfError, TokenPair};
 
-/// Whether token responses may go into cookies (`AUTHD_COOKIES`); in app data.
+/// Whether token responses may go into cookies (`AUTHD_COOKIES`), and the origins whose
+/// cookie-authenticated requests are trusted besides authd's own; in app data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CookieCarrier {
     pub enabled: bool,
+    /// `AUTHD_CORS_ORIGINS` without its wildcard: `*` never vouches for a credentialed request.
+    pub trusted_origins: Vec<String>,
 }
 
 impl CookieCarrier {
@@ -69,9 +73,13 @@ pub fn wants_cookies(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
 }
 
-/// The CSRF guard of a cookie-authenticated unsafe request of session `sid`: the double
-/// submit of the session's CSRF token.
+/// The CSRF guard of a cookie-authenticated unsafe request of session `sid`: a trusted
+/// origin when the request names one, and the double submit of the session's CSRF token.
 pub fn check_csrf(req: &HttpRequest, ring: &KeyRing, sid: Uuid) -> Result<(), CsrfError> {
+    let listed = CookieCarrier::of(req).map_or(&[][..], |c| &c.trusted_origins);
+    if !origin::is_trusted(req, listed) {
+        return Err(CsrfError);
+    }
     let echoed = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let cookie = only_cookie(req, CSRF_COOKIE).map_err(|_| CsrfError)?;
     crate::tokens::check_csrf(echoed, cookie.as_deref(), ring, sid)

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
 
+mod origin;
 mod planted;
 
 const ACCESS: &str = "__Host-authd_access";
