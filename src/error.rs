@@ -37,7 +37,7 @@ pub enum ApiError {
     InvalidGrant,
     #[error("this needs the '{0}' role")]
     InsufficientScope(crate::domain::Role),
-    #[error("missing or wrong X-CSRF-Token")]
+    #[error("missing or wrong X-CSRF-Token, or a request from an untrusted origin")]
     CsrfFailed,
     #[error("no such resource")]
     NotFound,

@@ -146,6 +146,7 @@ impl Shared {
             proxies: web::Data::new(settings.throttle.trusted_proxies.clone()),
             cookies: web::Data::new(CookieCarrier {
                 enabled: settings.browser.cookies,
+                trusted_origins: settings.browser.cors_origins.origins.clone(),
             }),
         })
     }

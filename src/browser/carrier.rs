@@ -1,5 +1,6 @@
 //! Where a refresh token comes from: the JSON body, or (the cookie carrier) the
-//! `authd_refresh` cookie when the body has none.
+//! `__Host-authd_refresh` cookie when the body has none. Two such cookies are 401
+//! `invalid_token` (an ambiguous credential, not a bad grant), never resolved by order.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,7 +9,7 @@ use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use serde::Deserialize;
 
-use super::{CookieCarrier, REFRESH_COOKIE};
+use super::{only_cookie, CookieCarrier, REFRESH_COOKIE};
 use crate::error::ApiError;
 use crate::http::JsonObject;
 
@@ -48,27 +49,36 @@ impl FromRequest for RefreshCarrier {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let cookie = CookieCarrier::of(req)
-            .enabled
-            .then(|| req.cookie(REFRESH_COOKIE))
-            .flatten()
-            .map(|c| c.value().to_owned());
+        // Read only when the carrier is on; whether an ambiguous cookie matters depends on
+        // the body, which decides below.
+        let cookie = if CookieCarrier::enabled_for(req) {
+            only_cookie(req, REFRESH_COOKIE).map_err(|_| ApiError::InvalidToken)
+        } else {
+            Ok(None)
+        };
         let no_body = !req.headers().contains_key(CONTENT_TYPE)
             && req
                 .headers()
                 .get(CONTENT_LENGTH)
                 .is_none_or(|len| len.as_bytes() == b"0");
-        if let (Some(token), true) = (&cookie, no_body) {
-            let token = token.clone();
-            return Box::pin(async move { Ok(RefreshCarrier::Cookie(token)) });
+        if no_body && !matches!(cookie, Ok(None)) {
+            return Box::pin(std::future::ready(choose(None, cookie)));
         }
         let body = JsonObject::<RefreshBody>::from_request(req, payload);
-        Box::pin(async move {
-            match (body.await?.into_inner().refresh_token, cookie) {
-                (Some(token), _) => Ok(RefreshCarrier::Body(token)),
-                (None, Some(token)) => Ok(RefreshCarrier::Cookie(token)),
-                (None, None) => Err(ApiError::InvalidRequest("refresh_token is required".into())),
-            }
-        })
+        Box::pin(async move { choose(body.await?.into_inner().refresh_token, cookie) })
+    }
+}
+
+/// The body's token wins; without one, the refresh cookie (when there is exactly one).
+fn choose(
+    body: Option<String>,
+    cookie: Result<Option<String>, ApiError>,
+) -> Result<RefreshCarrier, ApiError> {
+    if let Some(token) = body {
+        return Ok(RefreshCarrier::Body(token));
+    }
+    match cookie? {
+        Some(token) => Ok(RefreshCarrier::Cookie(token)),
+        None => Err(ApiError::InvalidRequest("refresh_token is required".into())),
     }
 }

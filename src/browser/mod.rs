@@ -2,13 +2,18 @@
 //! the tokens of a session, never a second kind of session.
 //!
 //! A login sent with `X-Auth-Transport: cookie` answers in cookies only, so no script can
-//! read the tokens: `authd_refresh` (HttpOnly, SameSite=Strict, Path=/auth), `authd_access`
-//! (HttpOnly, SameSite=Lax, Path=/) and a readable `authd_csrf` bound to the session. A
-//! request authenticated by cookie must echo `authd_csrf` in `X-CSRF-Token` for any
-//! unsafe method (double submit, and the value is a MAC of the session id, so a cookie
-//! planted by a sibling subdomain cannot pass either).
+//! read the tokens: `__Host-authd_refresh` (HttpOnly, SameSite=Strict), `__Host-authd_access`
+//! (HttpOnly, SameSite=Lax) and a readable `__Host-authd_csrf` bound to the session, all
+//! Secure with Path=/ and no Domain. The `__Host-` prefix makes browsers refuse these names
+//! from anyone but this very host, so a sibling subdomain can neither plant nor overwrite
+//! them; a request with two cookies of one of these names is refused (see [`jar`]). A request
+//! authenticated by cookie must, for any unsafe method, show a trusted origin when it shows
+//! one (see [`origin`]) and echo `__Host-authd_csrf` in `X-CSRF-Token` (double submit; the
+//! value is a MAC of the session id, so another session's genuine value does not pass).
 
 mod carrier;
+mod jar;
+mod origin;
 
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::http::Method;
@@ -17,16 +22,20 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub use carrier::RefreshCarrier;
+pub use jar::{only_cookie, AmbiguousCookie};
 
 use crate::error::ApiError;
 use crate::http::{no_store, CSRF_HEADER, TRANSPORT_HEADER};
 use crate::keys::KeyRing;
 use crate::tokens::{issue_csrf_token, CsrfError, TokenPair};
 
-/// Whether token responses may go into cookies (`AUTHD_COOKIES`); in app data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether token responses may go into cookies (`AUTHD_COOKIES`), and the origins whose
+/// cookie-authenticated requests are trusted besides authd's own; in app data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CookieCarrier {
     pub enabled: bool,
+    /// `AUTHD_CORS_ORIGINS` without its wildcard: `*` never vouches for a credentialed request.
+    pub trusted_origins: Vec<String>,
 }
 
 impl CookieCarrier {
@@ -35,17 +44,24 @@ impl CookieCarrier {
         self.enabled && wants_cookies(req)
     }
 
-    /// The carrier of `req`'s app; off when none was configured.
-    pub fn of(req: &HttpRequest) -> Self {
+    /// The carrier of `req`'s app; `None` when none was configured (cookies are off).
+    pub fn of(req: &HttpRequest) -> Option<&CookieCarrier> {
         req.app_data::<actix_web::web::Data<CookieCarrier>>()
-            .map_or(CookieCarrier { enabled: false }, |c| *c.get_ref())
+            .map(|carrier| carrier.get_ref())
+    }
+
+    /// Whether `req`'s app reads cookies at all.
+    pub fn enabled_for(req: &HttpRequest) -> bool {
+        Self::of(req).is_some_and(|carrier| carrier.enabled)
     }
 }
 
-pub const ACCESS_COOKIE: &str = "authd_access";
-pub const REFRESH_COOKIE: &str = "authd_refresh";
-pub const CSRF_COOKIE: &str = "authd_csrf";
-pub const DEVICE_COOKIE: &str = "authd_device";
+/// The `__Host-` prefix: browsers take these names only Secure, with Path=/ and no Domain,
+/// and only from this host, so no sibling subdomain can set them.
+pub const ACCESS_COOKIE: &str = "__Host-authd_access";
+pub const REFRESH_COOKIE: &str = "__Host-authd_refresh";
+pub const CSRF_COOKIE: &str = "__Host-authd_csrf";
+pub const DEVICE_COOKIE: &str = "__Host-authd_device";
 /// Browsers cap cookie lifetimes near 400 days.
 const DEVICE_COOKIE_DAYS: i64 = 400;
 
@@ -57,11 +73,16 @@ pub fn wants_cookies(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
 }
 
-/// Checks the double submit of a cookie-authenticated request for session `sid`.
+/// The CSRF guard of a cookie-authenticated unsafe request of session `sid`: a trusted
+/// origin when the request names one, and the double submit of the session's CSRF token.
 pub fn check_csrf(req: &HttpRequest, ring: &KeyRing, sid: Uuid) -> Result<(), CsrfError> {
+    let listed = CookieCarrier::of(req).map_or(&[][..], |c| &c.trusted_origins);
+    if !origin::is_trusted(req, listed) {
+        return Err(CsrfError);
+    }
     let echoed = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let cookie = req.cookie(CSRF_COOKIE);
-    crate::tokens::check_csrf(echoed, cookie.as_ref().map(|c| c.value()), ring, sid)
+    let cookie = only_cookie(req, CSRF_COOKIE).map_err(|_| CsrfError)?;
+    crate::tokens::check_csrf(echoed, cookie.as_deref(), ring, sid)
 }
 
 /// Methods that change state: a cookie-authenticated request with one needs the CSRF echo.
@@ -69,16 +90,16 @@ pub fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn cookie<'a>(
-    name: &'a str,
+/// One of authd's cookies: always Secure, Path=/ and no Domain, as `__Host-` requires.
+fn cookie(
+    name: &'static str,
     value: String,
-    path: &'a str,
     same_site: SameSite,
     http_only: bool,
     age: i64,
-) -> Cookie<'a> {
+) -> Cookie<'static> {
     Cookie::build(name, value)
-        .path(path)
+        .path("/")
         .secure(true)
         .http_only(http_only)
         .same_site(same_site)
@@ -99,9 +120,10 @@ pub fn answer_in_cookies(
     Ok(tokens_in_cookies(HttpResponse::Ok(), pair, csrf, device))
 }
 
-/// The device token a browser keeps in its HttpOnly cookie.
+/// The device token a browser keeps in its HttpOnly cookie. Two of them mark no device: the
+/// client is then counted by its address, as any client without one.
 pub fn device_cookie(req: &HttpRequest) -> Option<String> {
-    req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned())
+    only_cookie(req, DEVICE_COOKIE).ok().flatten()
 }
 
 /// Puts a session's tokens into cookies; the body says only how long they live.
@@ -115,7 +137,6 @@ fn tokens_in_cookies(
         .cookie(cookie(
             REFRESH_COOKIE,
             pair.refresh_token.clone(),
-            "/auth",
             SameSite::Strict,
             true,
             pair.refresh_expires_in,
@@ -123,7 +144,6 @@ fn tokens_in_cookies(
         .cookie(cookie(
             ACCESS_COOKIE,
             pair.access_token.clone(),
-            "/",
             SameSite::Lax,
             true,
             pair.expires_in,
@@ -131,7 +151,6 @@ fn tokens_in_cookies(
         .cookie(cookie(
             CSRF_COOKIE,
             csrf,
-            "/",
             SameSite::Strict,
             false,
             pair.refresh_expires_in,
@@ -140,7 +159,6 @@ fn tokens_in_cookies(
         response.cookie(cookie(
             DEVICE_COOKIE,
             device,
-            "/auth/login",
             SameSite::Strict,
             true,
             DEVICE_COOKIE_DAYS * 86_400,
@@ -155,11 +173,11 @@ fn tokens_in_cookies(
 
 /// Expires the three session cookies (the device cookie stays: it marks a known device).
 pub fn clear_token_cookies(response: &mut HttpResponseBuilder) {
-    for (name, path, same_site, http_only) in [
-        (REFRESH_COOKIE, "/auth", SameSite::Strict, true),
-        (ACCESS_COOKIE, "/", SameSite::Lax, true),
-        (CSRF_COOKIE, "/", SameSite::Strict, false),
+    for (name, same_site, http_only) in [
+        (REFRESH_COOKIE, SameSite::Strict, true),
+        (ACCESS_COOKIE, SameSite::Lax, true),
+        (CSRF_COOKIE, SameSite::Strict, false),
     ] {
-        response.cookie(cookie(name, String::new(), path, same_site, http_only, 0));
+        response.cookie(cookie(name, String::new(), same_site, http_only, 0));
     }
 }

@@ -43,7 +43,7 @@ mod bearer;
 
 pub use bearer::{bearer_token, parse_bearer, BearerError};
 
-use crate::browser::{check_csrf, is_unsafe, CookieCarrier, ACCESS_COOKIE};
+use crate::browser::{check_csrf, is_unsafe, only_cookie, CookieCarrier, ACCESS_COOKIE};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::tokens::{AccessClaims, AccessTokenVerifier};
@@ -107,20 +107,19 @@ fn verify(verifier: &AccessTokenVerifier, token: &str) -> Result<AuthenticatedUs
     }
 }
 
-/// The cookie carrier (`AUTHD_COOKIES=on`): the `authd_access` cookie, and for an unsafe
-/// method the CSRF echo.
+/// The cookie carrier (`AUTHD_COOKIES=on`): the one `__Host-authd_access` cookie (two are
+/// an invalid token, never resolved by order), and for an unsafe method the CSRF guard.
 fn authenticate_by_cookie(
     req: &HttpRequest,
     verifier: &AccessTokenVerifier,
 ) -> Result<AuthenticatedUser, ApiError> {
-    let cookie = CookieCarrier::of(req)
-        .enabled
-        .then(|| req.cookie(ACCESS_COOKIE))
-        .flatten();
-    let Some(cookie) = cookie else {
+    if !CookieCarrier::enabled_for(req) {
+        return Err(ApiError::MissingToken);
+    }
+    let Some(token) = only_cookie(req, ACCESS_COOKIE).map_err(|_| ApiError::InvalidToken)? else {
         return Err(ApiError::MissingToken);
     };
-    let user = verify(verifier, cookie.value())?;
+    let user = verify(verifier, &token)?;
     if is_unsafe(req.method()) {
         check_csrf(req, &verifier.keys().current(), user.session_id())?;
     }

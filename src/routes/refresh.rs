@@ -1,5 +1,5 @@
 //! `POST /auth/refresh`: rotate. The refresh token comes in the body, or for a browser in
-//! the `authd_refresh` cookie; a cookie carrier is answered in cookies.
+//! the `__Host-authd_refresh` cookie; a cookie carrier is answered in cookies.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 

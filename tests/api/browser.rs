@@ -8,6 +8,14 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
 
+mod origin;
+mod planted;
+
+const ACCESS: &str = "__Host-authd_access";
+const REFRESH: &str = "__Host-authd_refresh";
+const CSRF: &str = "__Host-authd_csrf";
+const DEVICE: &str = "__Host-authd_device";
+
 /// name → (value, the whole Set-Cookie line)
 type SetCookies = HashMap<String, (String, String)>;
 
@@ -34,15 +42,15 @@ struct Browser {
 impl Browser {
     fn from(cookies: &SetCookies) -> Self {
         Browser {
-            access: cookies["authd_access"].0.clone(),
-            refresh: cookies["authd_refresh"].0.clone(),
-            csrf: cookies["authd_csrf"].0.clone(),
+            access: cookies[ACCESS].0.clone(),
+            refresh: cookies[REFRESH].0.clone(),
+            csrf: cookies[CSRF].0.clone(),
         }
     }
 
     fn cookie_header(&self) -> String {
         format!(
-            "authd_access={}; authd_refresh={}; authd_csrf={}",
+            "{ACCESS}={}; {REFRESH}={}; {CSRF}={}",
             self.access, self.refresh, self.csrf
         )
     }
@@ -92,15 +100,15 @@ async fn a_cookie_login_puts_the_tokens_only_in_cookies() {
         body.get("access_token").is_none() && body.get("refresh_token").is_none(),
         "{body}"
     );
-    let refresh = &cookies["authd_refresh"].1;
-    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/auth"] {
+    let refresh = &cookies[REFRESH].1;
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(refresh.contains(attribute), "{refresh} lacks {attribute}");
     }
-    let access = &cookies["authd_access"].1;
+    let access = &cookies[ACCESS].1;
     for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
         assert!(access.contains(attribute), "{access} lacks {attribute}");
     }
-    let csrf = &cookies["authd_csrf"].1;
+    let csrf = &cookies[CSRF].1;
     assert!(!csrf.contains("HttpOnly"), "scripts must read {csrf}");
     assert!(csrf.contains("Secure"));
 }
@@ -179,7 +187,7 @@ async fn a_csrf_token_of_another_session_does_not_pass() {
         .post(app.url("/auth/logout-all"))
         .header(
             "Cookie",
-            format!("authd_access={}; authd_csrf={}", alice.access, mallory.csrf),
+            format!("{ACCESS}={}; {CSRF}={}", alice.access, mallory.csrf),
         )
         .header("X-CSRF-Token", &mallory.csrf)
         .send()
@@ -238,7 +246,7 @@ async fn refresh_and_logout_take_the_refresh_cookie_and_answer_in_cookies() {
         .unwrap();
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     let cleared = set_cookies(&logout);
-    for name in ["authd_access", "authd_refresh", "authd_csrf"] {
+    for name in [ACCESS, REFRESH, CSRF] {
         let (value, line) = &cleared[name];
         assert!(value.is_empty() && line.contains("Max-Age=0"), "{line}");
     }
@@ -270,7 +278,7 @@ async fn with_cookies_off_a_cookie_is_no_credential() {
     let response = app
         .client
         .get(app.url("/auth/me"))
-        .header("Cookie", format!("authd_access={}", tokens.access))
+        .header("Cookie", format!("{ACCESS}={}", tokens.access))
         .send()
         .await
         .unwrap();

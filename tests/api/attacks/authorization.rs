@@ -244,7 +244,7 @@ async fn a_token_anywhere_but_the_authorization_header_is_ignored() {
     let in_cookie = app
         .client
         .get(app.url("/auth/me"))
-        .header("cookie", format!("authd_access={t}"))
+        .header("cookie", format!("__Host-authd_access={t}"))
         .send()
         .await
         .unwrap();
