@@ -3,7 +3,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Logger};
@@ -23,9 +22,6 @@ use crate::store::connect_stores;
 use crate::throttle::Throttle;
 use crate::tokens::{AccessTokenVerifier, TokenPolicy};
 
-/// How often the keys folder is re-read (it is also re-read on SIGHUP).
-pub const KEYS_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
-
 pub struct Application {
     port: u16,
     server: Server,
@@ -42,8 +38,7 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
         let cors = CorsPolicy::new(&settings.browser);
-        let keys = KeyStore::open(&settings.keys.dir, settings.keys.jwks_max_age)
-            .context("AUTHD_KEYS_DIR")?;
+        let keys = KeyStore::from_settings(&settings.keys).context("AUTHD_KEYS_DIR")?;
         let shared = Shared::build(&settings, keys.clone(), clock).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
@@ -59,7 +54,7 @@ impl Application {
         .listen(listener)
         .context("AUTHD_BIND")?
         .run();
-        let reloader = keys.spawn_reloader(KEYS_RELOAD_INTERVAL);
+        let reloader = keys.spawn_reloader();
         log::info!(
             "authd listening on {}:{port}",
             settings.bind.rsplit_once(':').map_or("", |(host, _)| host)

@@ -7,6 +7,7 @@
 pub mod generate;
 mod jwk;
 pub(crate) mod material;
+mod rotation;
 mod store;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use anyhow::Context;
 
 pub use material::Key;
 use material::KeyFile;
+pub use rotation::{Rotation, DEFAULT_RELOAD_SECS};
 pub use store::KeyStore;
 
 /// The keys of the folder at one moment, and their JWKS.
@@ -24,12 +26,12 @@ pub use store::KeyStore;
 pub struct KeyRing {
     keys: BTreeMap<String, Key>,
     jwks: Vec<u8>,
-    jwks_max_age: i64,
+    rotation: Rotation,
 }
 
 impl KeyRing {
     /// Reads every key file of `dir`; a folder without a key is an error.
-    pub fn load(dir: &Path, jwks_max_age: u64) -> anyhow::Result<KeyRing> {
+    pub fn load(dir: &Path, rotation: Rotation) -> anyhow::Result<KeyRing> {
         let entries = std::fs::read_dir(dir)
             .with_context(|| format!("reading the keys folder {}", dir.display()))?;
         let mut keys = BTreeMap::new();
@@ -76,7 +78,7 @@ impl KeyRing {
         Ok(KeyRing {
             keys,
             jwks,
-            jwks_max_age: jwks_max_age as i64,
+            rotation,
         })
     }
 
@@ -90,7 +92,10 @@ impl KeyRing {
         let mut signers = self.keys.values().rev().filter(|k| k.can_sign());
         let newest = signers.clone().next();
         signers
-            .find(|k| now.saturating_sub(k.published_at) >= self.jwks_max_age)
+            .find(|k| {
+                now.saturating_sub(k.published_at)
+                    >= i64::try_from(self.rotation.jwks_max_age).unwrap_or(i64::MAX)
+            })
             .or(newest)
     }
 

@@ -240,3 +240,25 @@ fn a_bad_flag_value_names_the_setting_too() {
     assert!(!output.status.success(), "exit {:?}", output.status);
     assert!(stderr.contains("AUTHD_REFRESH_TTL"), "stderr: {stderr}");
 }
+
+#[test]
+fn a_keys_reload_of_zero_stops_the_binary_naming_authd_keys_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_key(
+        &dir.path().join("keys"),
+        KeyAlgorithm::Es256,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let mut env = env_for(dir.path(), "127.0.0.1:0");
+    env.push(("AUTHD_KEYS_RELOAD", "0".to_owned()));
+    let mut command = authd(dir.path(), &env);
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_RELOAD"), "stderr: {stderr}");
+}

@@ -19,7 +19,7 @@ pub(super) fn kid_of(path: &Path) -> String {
         .to_owned()
 }
 
-async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
+pub(super) async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
     let mut kids: Vec<String> = app
         .jwks()
         .await
@@ -132,4 +132,28 @@ async fn a_broken_key_file_leaves_the_keys_in_use_as_they_were() {
     let me = app.get_with_token("/auth/me", &tokens.access).await;
     assert_eq!(me.status(), StatusCode::OK);
     app.logged_in("alice@example.com", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn the_folder_is_re_read_every_authd_keys_reload_seconds() {
+    let app = crate::helpers::spawn_app_with(|s| s.keys.reload = 1).await;
+    let new_key = generate_key(
+        &app.settings.keys.dir,
+        KeyAlgorithm::Es256,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let new_kid = kid_of(&new_key);
+
+    // Well under the 30 s default, with room for a loaded machine.
+    let mut published = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        published = published_kids(&app).await.contains(&new_kid);
+        if published {
+            break;
+        }
+    }
+
+    assert!(published, "{new_kid} not published within 5 s");
 }
