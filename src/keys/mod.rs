@@ -1,8 +1,7 @@
 //! The signing-key folder: loaded once, shared by every worker, re-read without a restart.
 //!
-//! Every key verifies; every public key is published in the JWKS; the signing key is the
-//! greatest kid among the keys published for at least `AUTHD_JWKS_MAX_AGE`, so a verifier's
-//! cached JWKS already holds a key before any token uses it.
+//! Every key verifies; every public key is published in the JWKS; a key signs only once
+//! every instance publishes it and every verifier's cached JWKS holds it (see [`Rotation`]).
 
 pub mod generate;
 mod jwk;
@@ -12,7 +11,6 @@ mod store;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 
@@ -52,11 +50,9 @@ impl KeyRing {
             let path = entry.path();
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading key {}", path.display()))?;
-            let published_at = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs() as i64);
+            let metadata = std::fs::metadata(&path)
+                .with_context(|| format!("reading key {}", path.display()))?;
+            let published_at = rotation::published_at(&metadata);
             let key = Key::from_file(kid, &kind, &bytes, published_at)
                 .with_context(|| format!("loading key {}", path.display()))?;
             // A private key and its own .pub.pem share a kid: keep the one that can sign.
@@ -86,17 +82,14 @@ impl KeyRing {
         self.keys.get(kid)
     }
 
-    /// The key that signs at `now`: the greatest kid published for at least the JWKS
-    /// max-age, or, when none is yet (first start), the greatest kid that can sign.
+    /// The key that signs at `now` (Unix seconds), by the rule of [`Rotation`].
     pub fn signing_key(&self, now: i64) -> Option<&Key> {
-        let mut signers = self.keys.values().rev().filter(|k| k.can_sign());
-        let newest = signers.clone().next();
-        signers
-            .find(|k| {
-                now.saturating_sub(k.published_at)
-                    >= i64::try_from(self.rotation.jwks_max_age).unwrap_or(i64::MAX)
-            })
-            .or(newest)
+        self.rotation.signing_key(self.keys.values(), now)
+    }
+
+    /// Whether any key can sign: a verifier's folder of public keys cannot.
+    pub fn can_sign(&self) -> bool {
+        self.keys.values().any(Key::can_sign)
     }
 
     /// The JWKS document (RFC 7517), serialized once per load.

@@ -102,7 +102,8 @@ pub struct KeySettings {
     )]
     pub dir: PathBuf,
 
-    /// `Cache-Control: max-age` of the JWKS, and how long a new key is published before it signs.
+    /// `Cache-Control: max-age` of the JWKS; a new key signs once published this long plus
+    /// the reload interval.
     #[arg(long, env = "AUTHD_JWKS_MAX_AGE", default_value = "300", value_parser = parse_duration, global = true)]
     pub jwks_max_age: u64,
 

@@ -2,6 +2,7 @@
 //! broken folder leaves the keys in use. `binary` drives the real `authd` binary.
 
 mod binary;
+mod publication;
 
 use std::path::Path;
 
@@ -36,9 +37,8 @@ async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
     let (dir, settings) = empty_keys_settings();
     let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
     let old_key = generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
-    backdate(&old_key, 3600);
     let old_kid = kid_of(&old_key);
-    let max_age = i64::try_from(settings.keys.jwks_max_age).unwrap();
+    let wait = i64::try_from(settings.keys.jwks_max_age + settings.keys.reload).unwrap();
     let app = spawn_app_in(dir, settings).await;
     let before = app.signed_up("alice@example.com").await;
     assert_eq!(jwt_part(&before.access, 0)["kid"], old_kid);
@@ -62,8 +62,9 @@ async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
     assert_eq!(jwt_part(&during.access, 0)["kid"], old_kid);
     assert_eq!(jwt_part(&during.refresh, 0)["kid"], old_kid);
 
-    // Once every cache has had it for the max-age, it signs.
-    app.clock.advance(max_age + 5);
+    // Once every instance has re-read the folder and every cache has had it for the
+    // max-age, it signs.
+    app.clock.advance(wait + 5);
     let after = app.logged_in("alice@example.com", PASSWORD).await;
     assert_eq!(jwt_part(&after.access, 0)["kid"], new_kid);
     assert_eq!(jwt_part(&after.access, 0)["alg"], "ES256");
@@ -79,16 +80,16 @@ async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
 }
 
 #[tokio::test]
-async fn on_first_start_the_greatest_kid_signs_at_once() {
+async fn on_first_start_the_key_published_first_signs_at_once() {
     let (dir, settings) = empty_keys_settings();
     let now = chrono::Utc::now();
-    generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, now).unwrap();
-    let newest = generate_key(&settings.keys.dir, KeyAlgorithm::Rs256, now).unwrap();
+    let first = generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, now).unwrap();
+    generate_key(&settings.keys.dir, KeyAlgorithm::Rs256, now).unwrap();
     let app = spawn_app_in(dir, settings).await;
 
     let tokens = app.signed_up("alice@example.com").await;
 
-    assert_eq!(jwt_part(&tokens.access, 0)["kid"], kid_of(&newest));
+    assert_eq!(jwt_part(&tokens.access, 0)["kid"], kid_of(&first));
 }
 
 #[tokio::test]
