@@ -39,6 +39,14 @@ impl Application {
         crate::install_crypto_provider();
         let cors = CorsPolicy::new(&settings.browser);
         let keys = KeyStore::from_settings(&settings.keys).context("AUTHD_KEYS_DIR")?;
+        // A verifier's folder of public keys loads, but a server on it answers every login
+        // with a 500: refuse it here, where the operator sees why.
+        anyhow::ensure!(
+            keys.current().can_sign(),
+            "AUTHD_KEYS_DIR: no key in {} can sign, only public keys (*.pub.pem); add a private \
+             key (`authd keys generate`)",
+            settings.keys.dir.display()
+        );
         let shared = Shared::build(&settings, keys.clone(), clock).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;

@@ -1,5 +1,5 @@
-//! The real `authd` binary: it re-reads its keys on SIGHUP, and a bad keys folder or
-//! setting stops it with one line naming the setting.
+//! The real `authd` binary: it re-reads its keys on SIGHUP, and a bad keys folder (one
+//! with no key that can sign included) or setting stops it with one line naming the setting.
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -9,7 +9,7 @@ use authd::keys::generate::{generate_key, KeyAlgorithm};
 use reqwest::StatusCode;
 
 use super::kid_of;
-use crate::helpers::test_settings;
+use crate::helpers::{openssl_private_key, openssl_public_key, test_settings, OpensslKey};
 
 /// The real `authd` binary, killed when dropped.
 struct Server(Child);
@@ -198,6 +198,25 @@ fn an_unreadable_key_stops_the_binary_naming_authd_keys_dir() {
     assert!(!output.status.success(), "exit {:?}", output.status);
     assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
     assert!(stderr.contains("AUTHD_KEYS_DIR"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_keys_folder_with_only_public_keys_stops_the_binary_naming_authd_keys_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let private = openssl_private_key(elsewhere.path(), "k1", OpensslKey::P256);
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    openssl_public_key(&private, &dir.path().join("keys"), "k1");
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_DIR"), "stderr: {stderr}");
+    assert!(stderr.contains("sign"), "stderr: {stderr}");
 }
 
 #[test]

@@ -5,11 +5,17 @@ mod binary;
 mod publication;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use authd::keys::generate::{generate_key, KeyAlgorithm};
+use authd::keys::KeyStore;
+use authd::tokens::AccessTokenVerifier;
 use reqwest::StatusCode;
 
-use crate::helpers::{backdate, empty_keys_settings, jwt_part, spawn_app_in, PASSWORD};
+use crate::helpers::{
+    backdate, empty_keys_settings, jwt_part, openssl_private_key, openssl_public_key, spawn_app_in,
+    OpensslKey, PASSWORD,
+};
 
 pub(super) fn kid_of(path: &Path) -> String {
     path.file_name()
@@ -157,4 +163,23 @@ async fn the_folder_is_re_read_every_authd_keys_reload_seconds() {
     }
 
     assert!(published, "{new_kid} not published within 5 s");
+}
+
+#[tokio::test]
+async fn a_verifier_opens_a_folder_of_public_keys_only() {
+    let (dir, settings) = empty_keys_settings();
+    let private = openssl_private_key(&settings.keys.dir, "k1", OpensslKey::P256);
+    let app = spawn_app_in(dir, settings).await;
+    let tokens = app.signed_up("alice@example.com").await;
+    let public = tempfile::tempdir().unwrap();
+    openssl_public_key(&private, public.path(), "k1");
+
+    let keys = KeyStore::open(public.path(), 300).expect("a verifier needs no private key");
+
+    assert!(!keys.current().can_sign());
+    let verifier = AccessTokenVerifier::new(keys, "authd", "authd", 30, Arc::new(app.clock));
+    let claims = verifier
+        .verify(&tokens.access)
+        .expect("the access token verifies");
+    assert_eq!(claims.email, "alice@example.com");
 }
