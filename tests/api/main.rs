@@ -16,6 +16,7 @@ mod keys;
 mod login;
 mod logout;
 mod me;
+mod methods;
 mod refresh;
 mod register;
 mod scale;
