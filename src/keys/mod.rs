@@ -24,6 +24,7 @@ pub use store::KeyStore;
 pub struct KeyRing {
     keys: BTreeMap<String, Key>,
     jwks: Vec<u8>,
+    etag: String,
     rotation: Rotation,
 }
 
@@ -71,9 +72,11 @@ impl KeyRing {
         }
         let published: Vec<_> = keys.values().filter_map(|k| k.jwk.clone()).collect();
         let jwks = serde_json::to_vec(&serde_json::json!({ "keys": published }))?;
+        let etag = etag_of(&jwks);
         Ok(KeyRing {
             keys,
             jwks,
+            etag,
             rotation,
         })
     }
@@ -97,7 +100,21 @@ impl KeyRing {
         &self.jwks
     }
 
+    /// The JWKS's strong entity-tag, quotes included (RFC 9110 §8.8.3).
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
     }
+}
+
+/// A digest of the JWKS bytes, which the same keys always serialize to (in kid order): every
+/// reload and every instance gives the same tag, so caches behind a load balancer agree.
+fn etag_of(jwks: &[u8]) -> String {
+    use base64::Engine;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, jwks);
+    let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref());
+    format!("\"{tag}\"")
 }

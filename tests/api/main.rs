@@ -12,6 +12,7 @@ mod counters;
 mod errors;
 mod health;
 mod jwks;
+mod jwks_etag;
 mod keys;
 mod login;
 mod logout;
