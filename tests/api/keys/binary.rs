@@ -281,3 +281,24 @@ fn a_keys_reload_of_zero_stops_the_binary_naming_authd_keys_reload() {
     assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
     assert!(stderr.contains("AUTHD_KEYS_RELOAD"), "stderr: {stderr}");
 }
+
+/// What `make run` does on a fresh clone: `keys generate --if-none` with no `--alg`.
+#[test]
+fn keys_generate_makes_an_es256_key_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.args(["keys", "generate", "--if-none"]);
+
+    let output = run_to_exit(command);
+
+    assert!(output.status.success(), "exit {:?}", output.status);
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(path.ends_with("-es256.pem"), "{path}");
+    authd::install_crypto_provider();
+    let ring = authd::keys::KeyStore::open(&keys_dir, 300)
+        .unwrap()
+        .current();
+    let kid = ring.kids().next().unwrap().to_owned();
+    assert_eq!(ring.get(&kid).unwrap().alg, jsonwebtoken::Algorithm::ES256);
+}
