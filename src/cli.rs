@@ -42,7 +42,9 @@ pub enum Command {
 pub enum KeysCommand {
     /// Write a new PKCS#8 PEM private key `DIR/<kid>.pem`.
     Generate {
-        #[arg(long, value_enum, default_value = "eddsa")]
+        /// ES256 by default: every common JWKS verifier takes it, while Node's
+        /// jsonwebtoken + jwks-rsa and fast-jwt + get-jwks cannot verify EdDSA.
+        #[arg(long, value_enum, default_value = "es256")]
         alg: KeyAlgorithm,
         /// Folder to write into (default: the keys folder setting).
         #[arg(long)]

@@ -23,9 +23,6 @@ use crate::store::connect_stores;
 use crate::throttle::Throttle;
 use crate::tokens::{AccessTokenVerifier, TokenPolicy};
 
-/// How often the keys folder is re-read (it is also re-read on SIGHUP).
-pub const KEYS_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
-
 /// How often expired denylist entries (kept successors first) are removed, even on an
 /// instance that takes no writes.
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(10);
@@ -47,8 +44,15 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
         let cors = CorsPolicy::new(&settings.browser);
-        let keys = KeyStore::open(&settings.keys.dir, settings.keys.jwks_max_age)
-            .context("AUTHD_KEYS_DIR")?;
+        let keys = KeyStore::from_settings(&settings.keys).context("AUTHD_KEYS_DIR")?;
+        // A verifier's folder of public keys loads, but a server on it answers every login
+        // with a 500: refuse it here, where the operator sees why.
+        anyhow::ensure!(
+            keys.current().can_sign(),
+            "AUTHD_KEYS_DIR: no key in {} can sign, only public keys (*.pub.pem); add a private \
+             key (`authd keys generate`)",
+            settings.keys.dir.display()
+        );
         let shared = Shared::build(&settings, keys.clone(), clock).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
@@ -65,7 +69,7 @@ impl Application {
         .listen(listener)
         .context("AUTHD_BIND")?
         .run();
-        let reloader = keys.spawn_reloader(KEYS_RELOAD_INTERVAL);
+        let reloader = keys.spawn_reloader();
         let purger = shared.spawn_purger();
         log::info!(
             "authd listening on {}:{port}",

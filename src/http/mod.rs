@@ -1,8 +1,10 @@
 //! What every HTTP layer shares, below the handlers: the JSON body extractor, request-size
-//! and per-IP-rate middleware, CORS, the client address, header names and response helpers.
+//! and per-IP-rate middleware, CORS, the client address, `If-None-Match`, header names and
+//! response helpers.
 
 mod body;
 mod client_ip;
+mod conditional;
 mod cors;
 mod limits;
 mod rate_limit;
@@ -12,6 +14,7 @@ use actix_web::HttpResponse;
 
 pub use body::JsonObject;
 pub use client_ip::ClientIp;
+pub use conditional::none_match;
 pub use cors::CorsPolicy;
 pub use limits::{limit_request_size, MAX_BODY_BYTES, MAX_HEAD_BYTES};
 pub use rate_limit::limit_client_rate;

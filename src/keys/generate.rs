@@ -51,7 +51,7 @@ impl KeyAlgorithm {
 }
 
 /// Writes `dir/<kid>.pem` (mode 0600) and returns its path. The kid is the UTC creation
-/// time then the algorithm (`20261126T142300Z-eddsa`), so kids sort by age: when a key of
+/// time then the algorithm (`20261126T142300Z-es256`), so kids sort by age: when a key of
 /// the same second exists already, the new one takes the next free second, so that
 /// `…Z-rs256` made just before `…Z-eddsa` never sorts after it.
 pub fn generate_key(

@@ -1,6 +1,7 @@
 //! One key file turned into signing and verifying material: PKCS#8 and SPKI PEM, or an HS256 secret.
 
 use std::fmt;
+use std::time::Duration;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::KeyPair as _;
@@ -22,8 +23,8 @@ pub struct Key {
     pub(crate) jwk: Option<Value>,
     /// Secret material derived from the file, for refresh and device tokens.
     pub(crate) secrets: Option<DerivedSecrets>,
-    /// Unix seconds of the file's modification: when the key was published.
-    pub published_at: i64,
+    /// When the key was published, since the Unix epoch: see `rotation::published_at`.
+    pub published_at: Duration,
 }
 
 /// Keys derived by HKDF-SHA256 from a private key file; never published.
@@ -77,7 +78,7 @@ impl Key {
         kid: &str,
         kind: &KeyFile,
         bytes: &[u8],
-        published_at: i64,
+        published_at: Duration,
     ) -> anyhow::Result<Key> {
         let key = match kind {
             KeyFile::Private => Self::from_private_pem(kid, bytes)?,
@@ -137,7 +138,7 @@ impl Key {
             decoding,
             jwk: Some(jwk),
             secrets: Some(DerivedSecrets::from_ikm(bytes)),
-            published_at: 0,
+            published_at: Duration::ZERO,
         })
     }
 
@@ -166,7 +167,7 @@ impl Key {
             decoding,
             jwk: Some(jwk),
             secrets: None,
-            published_at: 0,
+            published_at: Duration::ZERO,
         })
     }
 
@@ -181,7 +182,7 @@ impl Key {
             decoding: DecodingKey::from_secret(bytes),
             jwk: None,
             secrets: Some(DerivedSecrets::from_ikm(bytes)),
-            published_at: 0,
+            published_at: Duration::ZERO,
         })
     }
 

@@ -1,22 +1,22 @@
 //! The signing-key folder: loaded once, shared by every worker, re-read without a restart.
 //!
-//! Every key verifies; every public key is published in the JWKS; the signing key is the
-//! greatest kid among the keys published for at least `AUTHD_JWKS_MAX_AGE`, so a verifier's
-//! cached JWKS already holds a key before any token uses it.
+//! Every key verifies; every public key is published in the JWKS; a key signs only once
+//! every instance publishes it and every verifier's cached JWKS holds it (see [`Rotation`]).
 
 pub mod generate;
 mod jwk;
 pub(crate) mod material;
+mod rotation;
 mod store;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 
 pub use material::Key;
 use material::KeyFile;
+pub use rotation::{Rotation, DEFAULT_RELOAD_SECS};
 pub use store::KeyStore;
 
 /// The keys of the folder at one moment, and their JWKS.
@@ -24,12 +24,13 @@ pub use store::KeyStore;
 pub struct KeyRing {
     keys: BTreeMap<String, Key>,
     jwks: Vec<u8>,
-    jwks_max_age: i64,
+    etag: String,
+    rotation: Rotation,
 }
 
 impl KeyRing {
     /// Reads every key file of `dir`; a folder without a key is an error.
-    pub fn load(dir: &Path, jwks_max_age: u64) -> anyhow::Result<KeyRing> {
+    pub fn load(dir: &Path, rotation: Rotation) -> anyhow::Result<KeyRing> {
         let entries = std::fs::read_dir(dir)
             .with_context(|| format!("reading the keys folder {}", dir.display()))?;
         let mut keys = BTreeMap::new();
@@ -50,11 +51,9 @@ impl KeyRing {
             let path = entry.path();
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading key {}", path.display()))?;
-            let published_at = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs() as i64);
+            let metadata = std::fs::metadata(&path)
+                .with_context(|| format!("reading key {}", path.display()))?;
+            let published_at = rotation::published_at(&metadata);
             let key = Key::from_file(kid, &kind, &bytes, published_at)
                 .with_context(|| format!("loading key {}", path.display()))?;
             // A private key and its own .pub.pem share a kid: keep the one that can sign.
@@ -73,10 +72,12 @@ impl KeyRing {
         }
         let published: Vec<_> = keys.values().filter_map(|k| k.jwk.clone()).collect();
         let jwks = serde_json::to_vec(&serde_json::json!({ "keys": published }))?;
+        let etag = etag_of(&jwks);
         Ok(KeyRing {
             keys,
             jwks,
-            jwks_max_age: jwks_max_age as i64,
+            etag,
+            rotation,
         })
     }
 
@@ -84,14 +85,14 @@ impl KeyRing {
         self.keys.get(kid)
     }
 
-    /// The key that signs at `now`: the greatest kid published for at least the JWKS
-    /// max-age, or, when none is yet (first start), the greatest kid that can sign.
+    /// The key that signs at `now` (Unix seconds), by the rule of [`Rotation`].
     pub fn signing_key(&self, now: i64) -> Option<&Key> {
-        let mut signers = self.keys.values().rev().filter(|k| k.can_sign());
-        let newest = signers.clone().next();
-        signers
-            .find(|k| now.saturating_sub(k.published_at) >= self.jwks_max_age)
-            .or(newest)
+        self.rotation.signing_key(self.keys.values(), now)
+    }
+
+    /// Whether any key can sign: a verifier's folder of public keys cannot.
+    pub fn can_sign(&self) -> bool {
+        self.keys.values().any(Key::can_sign)
     }
 
     /// The JWKS document (RFC 7517), serialized once per load.
@@ -99,7 +100,21 @@ impl KeyRing {
         &self.jwks
     }
 
+    /// The JWKS's strong entity-tag, quotes included (RFC 9110 §8.8.3).
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
     }
+}
+
+/// A digest of the JWKS bytes, which the same keys always serialize to (in kid order): every
+/// reload and every instance gives the same tag, so caches behind a load balancer agree.
+fn etag_of(jwks: &[u8]) -> String {
+    use base64::Engine;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, jwks);
+    let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref());
+    format!("\"{tag}\"")
 }

@@ -6,30 +6,50 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use super::KeyRing;
+use super::{KeyRing, Rotation, DEFAULT_RELOAD_SECS};
 
 /// A shared handle on the current [`KeyRing`]; cheap to clone.
 #[derive(Clone)]
 pub struct KeyStore {
     dir: PathBuf,
-    jwks_max_age: u64,
+    rotation: Rotation,
     ring: Arc<ArcSwap<KeyRing>>,
 }
 
 impl KeyStore {
+    /// Opens `dir` as a verifier would: its reloader re-reads the folder every
+    /// [`DEFAULT_RELOAD_SECS`].
     pub fn open(dir: impl Into<PathBuf>, jwks_max_age: u64) -> anyhow::Result<KeyStore> {
+        let rotation = Rotation {
+            jwks_max_age,
+            reload: DEFAULT_RELOAD_SECS,
+        };
+        Self::with_rotation(dir, rotation)
+    }
+
+    /// Opens the folder of `AUTHD_KEYS_DIR` with its JWKS max-age and reload interval.
+    pub fn from_settings(settings: &crate::settings::KeySettings) -> anyhow::Result<KeyStore> {
+        let rotation = Rotation {
+            jwks_max_age: settings.jwks_max_age,
+            reload: settings.reload,
+        };
+        Self::with_rotation(&settings.dir, rotation)
+    }
+
+    /// Opens `dir`, signing and re-reading by `rotation`.
+    pub fn with_rotation(dir: impl Into<PathBuf>, rotation: Rotation) -> anyhow::Result<KeyStore> {
         let dir = dir.into();
-        let ring = KeyRing::load(&dir, jwks_max_age)?;
+        let ring = KeyRing::load(&dir, rotation)?;
         Ok(KeyStore {
             dir,
-            jwks_max_age,
+            rotation,
             ring: Arc::new(ArcSwap::from_pointee(ring)),
         })
     }
 
     /// `AUTHD_JWKS_MAX_AGE`: the JWKS `Cache-Control: max-age`.
     pub fn jwks_max_age(&self) -> u64 {
-        self.jwks_max_age
+        self.rotation.jwks_max_age
     }
 
     /// The ring in use now: a lock-free load, cheap enough for every request.
@@ -39,16 +59,18 @@ impl KeyStore {
 
     /// Re-reads the folder. On any error the keys in use stay as they were.
     pub fn reload(&self) -> anyhow::Result<()> {
-        let ring = Arc::new(KeyRing::load(&self.dir, self.jwks_max_age)?);
+        let ring = Arc::new(KeyRing::load(&self.dir, self.rotation)?);
         let kids: Vec<String> = ring.kids().map(str::to_owned).collect();
         self.ring.store(ring);
         log::debug!("keys reloaded: {kids:?}");
         Ok(())
     }
 
-    /// Re-reads the folder every `every` and on SIGHUP, until the returned task is dropped
-    /// with its runtime.
-    pub fn spawn_reloader(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    /// Re-reads the folder every `AUTHD_KEYS_RELOAD` seconds and on SIGHUP, until the
+    /// returned task is dropped with its runtime.
+    pub fn spawn_reloader(&self) -> tokio::task::JoinHandle<()> {
+        // tokio's interval panics on zero; the setting is positive, `with_rotation` may not be.
+        let every = std::time::Duration::from_secs(self.rotation.reload.max(1));
         let store = self.clone();
         tokio::spawn(async move {
             let mut hangup =

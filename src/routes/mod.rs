@@ -13,15 +13,16 @@ mod register;
 use actix_web::error::QueryPayloadError;
 use actix_web::http::{header, Method};
 use actix_web::middleware::from_fn;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{guard, web, HttpResponse, ResponseError, Route};
 
 use crate::error::ApiError;
 use crate::http::{limit_client_rate, MAX_BODY_BYTES};
 
 /// Registers every authd route, the JSON error handlers and the JSON 404/405 answers.
-/// Register, login and refresh count against the per-IP request rate.
+/// Register, login and refresh count against the per-IP request rate; every GET route
+/// answers HEAD too.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let rated = |route: actix_web::Route| route.wrap(from_fn(limit_client_rate));
+    let rated = |route: Route| route.wrap(from_fn(limit_client_rate));
     let table = [
         (
             "/auth/register",
@@ -49,19 +50,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Method::POST,
             web::post().to(account::change_password),
         ),
-        ("/auth/me", Method::GET, web::get().to(me::me)),
-        (
-            "/admin/users",
-            Method::GET,
-            web::get().to(admin::list_users),
-        ),
-        (
-            "/.well-known/jwks.json",
-            Method::GET,
-            web::get().to(jwks::jwks),
-        ),
-        ("/healthz", Method::GET, web::get().to(health::healthz)),
-        ("/readyz", Method::GET, web::get().to(health::readyz)),
+        ("/auth/me", Method::GET, get().to(me::me)),
+        ("/admin/users", Method::GET, get().to(admin::list_users)),
+        ("/.well-known/jwks.json", Method::GET, get().to(jwks::jwks)),
+        ("/healthz", Method::GET, get().to(health::healthz)),
+        ("/readyz", Method::GET, get().to(health::readyz)),
     ];
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(query_config());
@@ -71,18 +64,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.default_service(web::to(not_found));
 }
 
-fn resource(path: &str, method: Method, route: actix_web::Route) -> actix_web::Resource {
+/// A GET route that answers HEAD as well (RFC 9110 §9.3.2): the handler runs as for GET
+/// and actix-web sends its headers, `Content-Length` included, without the body.
+fn get() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+fn resource(path: &str, method: Method, route: Route) -> actix_web::Resource {
+    let allow = if method == Method::GET {
+        header::HeaderValue::from_static("GET, HEAD")
+    } else {
+        // A method's name is a token, always a valid header value.
+        header::HeaderValue::from_str(method.as_str())
+            .unwrap_or(header::HeaderValue::from_static(""))
+    };
     web::resource(path)
         .route(route)
         .default_service(web::to(move || {
-            let allow = method.to_string();
-            async move {
-                let mut response = ApiError::MethodNotAllowed.error_response();
-                if let Ok(value) = header::HeaderValue::from_str(&allow) {
-                    response.headers_mut().insert(header::ALLOW, value);
-                }
-                response
-            }
+            let mut response = ApiError::MethodNotAllowed.error_response();
+            response.headers_mut().insert(header::ALLOW, allow.clone());
+            std::future::ready(response)
         }))
 }
 

@@ -102,9 +102,15 @@ pub struct KeySettings {
     )]
     pub dir: PathBuf,
 
-    /// `Cache-Control: max-age` of the JWKS, and how long a new key is published before it signs.
+    /// `Cache-Control: max-age` of the JWKS; a new key signs once published this long plus
+    /// the reload interval.
     #[arg(long, env = "AUTHD_JWKS_MAX_AGE", default_value = "300", value_parser = parse_duration, global = true)]
     pub jwks_max_age: u64,
+
+    /// Seconds between re-reads of the keys folder (SIGHUP re-reads at once): the longest an
+    /// instance can take to publish a new key.
+    #[arg(id = "keys_reload", long = "keys-reload", env = "AUTHD_KEYS_RELOAD", default_value = "30", value_parser = parse_positive_duration, global = true)]
+    pub reload: u64,
 }
 
 /// Names and lifetimes of the tokens.

@@ -69,10 +69,10 @@ async fn a_wrong_method_is_405_with_an_allow_header() {
         (reqwest::Method::GET, "/auth/register", "POST"),
         (reqwest::Method::PUT, "/auth/refresh", "POST"),
         (reqwest::Method::DELETE, "/auth/logout", "POST"),
-        (reqwest::Method::POST, "/auth/me", "GET"),
-        (reqwest::Method::DELETE, "/admin/users", "GET"),
-        (reqwest::Method::POST, "/.well-known/jwks.json", "GET"),
-        (reqwest::Method::PATCH, "/healthz", "GET"),
+        (reqwest::Method::POST, "/auth/me", "GET, HEAD"),
+        (reqwest::Method::DELETE, "/admin/users", "GET, HEAD"),
+        (reqwest::Method::POST, "/.well-known/jwks.json", "GET, HEAD"),
+        (reqwest::Method::PATCH, "/healthz", "GET, HEAD"),
     ] {
         let response = app
             .client

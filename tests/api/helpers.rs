@@ -349,7 +349,8 @@ pub fn hs256_secret(dir: &std::path::Path, kid: &str, len: usize) -> PathBuf {
     path
 }
 
-/// Sets a file's modification time to `seconds_ago` before now.
+/// Sets a file's modification time to `seconds_ago` before now, as `cp -p` would. Its
+/// change time becomes now, so this does not make a key look published earlier.
 pub fn backdate(path: &std::path::Path, seconds_ago: i64) {
     let when = chrono::Utc::now().timestamp() - seconds_ago;
     filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(when, 0)).expect("mtime");

@@ -1,5 +1,5 @@
-//! Key rotation: a new key is published before it signs, old tokens stay valid, the folder
-//! is re-read on SIGHUP by the real binary, and a bad folder or setting stops start-up.
+//! The real `authd` binary: it re-reads its keys on SIGHUP, and a bad keys folder (one
+//! with no key that can sign included) or setting stops it with one line naming the setting.
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -8,133 +8,8 @@ use std::time::{Duration, Instant};
 use authd::keys::generate::{generate_key, KeyAlgorithm};
 use reqwest::StatusCode;
 
-use crate::helpers::{
-    backdate, empty_keys_settings, jwt_part, spawn_app_in, test_settings, PASSWORD,
-};
-
-fn kid_of(path: &Path) -> String {
-    path.file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .trim_end_matches(".pem")
-        .to_owned()
-}
-
-async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
-    let mut kids: Vec<String> = app
-        .jwks()
-        .await
-        .keys
-        .into_iter()
-        .filter_map(|k| k.common.key_id)
-        .collect();
-    kids.sort();
-    kids
-}
-
-#[tokio::test]
-async fn a_new_key_is_published_before_it_signs_and_old_tokens_stay_valid() {
-    let (dir, settings) = empty_keys_settings();
-    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let old_key = generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
-    backdate(&old_key, 3600);
-    let old_kid = kid_of(&old_key);
-    let max_age = i64::try_from(settings.keys.jwks_max_age).unwrap();
-    let app = spawn_app_in(dir, settings).await;
-    let before = app.signed_up("alice@example.com").await;
-    assert_eq!(jwt_part(&before.access, 0)["kid"], old_kid);
-
-    let new_key = generate_key(
-        &app.settings.keys.dir,
-        KeyAlgorithm::Es256,
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    let new_kid = kid_of(&new_key);
-    assert!(new_kid > old_kid);
-    app.keys.reload().unwrap();
-
-    // Published at once, but not yet signing.
-    assert_eq!(
-        published_kids(&app).await,
-        [old_kid.clone(), new_kid.clone()]
-    );
-    let during = app.logged_in("alice@example.com", PASSWORD).await;
-    assert_eq!(jwt_part(&during.access, 0)["kid"], old_kid);
-    assert_eq!(jwt_part(&during.refresh, 0)["kid"], old_kid);
-
-    // Once every cache has had it for the max-age, it signs.
-    app.clock.advance(max_age + 5);
-    let after = app.logged_in("alice@example.com", PASSWORD).await;
-    assert_eq!(jwt_part(&after.access, 0)["kid"], new_kid);
-    assert_eq!(jwt_part(&after.access, 0)["alg"], "ES256");
-    assert_eq!(jwt_part(&after.refresh, 0)["kid"], new_kid);
-
-    // Tokens of the old key still verify and still refresh.
-    let me = app.get_with_token("/auth/me", &during.access).await;
-    assert_eq!(me.status(), StatusCode::OK);
-    let rotated = app.refresh(&during.refresh).await;
-    assert_eq!(rotated.status(), StatusCode::OK);
-    let rotated = crate::helpers::tokens_from(rotated.json().await.unwrap());
-    assert_eq!(jwt_part(&rotated.refresh, 0)["kid"], new_kid);
-}
-
-#[tokio::test]
-async fn on_first_start_the_greatest_kid_signs_at_once() {
-    let (dir, settings) = empty_keys_settings();
-    let now = chrono::Utc::now();
-    generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, now).unwrap();
-    let newest = generate_key(&settings.keys.dir, KeyAlgorithm::Rs256, now).unwrap();
-    let app = spawn_app_in(dir, settings).await;
-
-    let tokens = app.signed_up("alice@example.com").await;
-
-    assert_eq!(jwt_part(&tokens.access, 0)["kid"], kid_of(&newest));
-}
-
-#[tokio::test]
-async fn a_removed_key_stops_verifying_after_a_reload() {
-    let (dir, settings) = empty_keys_settings();
-    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let old_key = generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, hour_ago).unwrap();
-    backdate(&old_key, 3600);
-    let app = spawn_app_in(dir, settings).await;
-    let tokens = app.signed_up("alice@example.com").await;
-    generate_key(
-        &app.settings.keys.dir,
-        KeyAlgorithm::Eddsa,
-        chrono::Utc::now(),
-    )
-    .unwrap();
-
-    std::fs::remove_file(&old_key).unwrap();
-    app.keys.reload().unwrap();
-
-    let me = app.get_with_token("/auth/me", &tokens.access).await;
-    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        app.refresh(&tokens.refresh).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-}
-
-#[tokio::test]
-async fn a_broken_key_file_leaves_the_keys_in_use_as_they_were() {
-    let (dir, settings) = empty_keys_settings();
-    generate_key(&settings.keys.dir, KeyAlgorithm::Eddsa, chrono::Utc::now()).unwrap();
-    let app = spawn_app_in(dir, settings).await;
-    let kids = published_kids(&app).await;
-    let tokens = app.signed_up("alice@example.com").await;
-
-    std::fs::write(app.settings.keys.dir.join("zzz-broken.pem"), "not a key").unwrap();
-
-    assert!(app.keys.reload().is_err());
-    assert_eq!(published_kids(&app).await, kids);
-    let me = app.get_with_token("/auth/me", &tokens.access).await;
-    assert_eq!(me.status(), StatusCode::OK);
-    app.logged_in("alice@example.com", PASSWORD).await;
-}
+use super::kid_of;
+use crate::helpers::{openssl_private_key, openssl_public_key, test_settings, OpensslKey};
 
 /// The real `authd` binary, killed when dropped.
 struct Server(Child);
@@ -326,6 +201,25 @@ fn an_unreadable_key_stops_the_binary_naming_authd_keys_dir() {
 }
 
 #[test]
+fn a_keys_folder_with_only_public_keys_stops_the_binary_naming_authd_keys_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let private = openssl_private_key(elsewhere.path(), "k1", OpensslKey::P256);
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    openssl_public_key(&private, &dir.path().join("keys"), "k1");
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_DIR"), "stderr: {stderr}");
+    assert!(stderr.contains("sign"), "stderr: {stderr}");
+}
+
+#[test]
 fn a_bad_setting_stops_the_binary_with_one_line_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     generate_key(
@@ -364,4 +258,47 @@ fn a_bad_flag_value_names_the_setting_too() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "exit {:?}", output.status);
     assert!(stderr.contains("AUTHD_REFRESH_TTL"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_keys_reload_of_zero_stops_the_binary_naming_authd_keys_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_key(
+        &dir.path().join("keys"),
+        KeyAlgorithm::Es256,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let mut env = env_for(dir.path(), "127.0.0.1:0");
+    env.push(("AUTHD_KEYS_RELOAD", "0".to_owned()));
+    let mut command = authd(dir.path(), &env);
+    command.arg("serve");
+
+    let output = run_to_exit(command);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit {:?}", output.status);
+    assert_eq!(stderr.trim().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains("AUTHD_KEYS_RELOAD"), "stderr: {stderr}");
+}
+
+/// What `make run` does on a fresh clone: `keys generate --if-none` with no `--alg`.
+#[test]
+fn keys_generate_makes_an_es256_key_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys_dir = dir.path().join("keys");
+    let mut command = authd(dir.path(), &env_for(dir.path(), "127.0.0.1:0"));
+    command.args(["keys", "generate", "--if-none"]);
+
+    let output = run_to_exit(command);
+
+    assert!(output.status.success(), "exit {:?}", output.status);
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(path.ends_with("-es256.pem"), "{path}");
+    authd::install_crypto_provider();
+    let ring = authd::keys::KeyStore::open(&keys_dir, 300)
+        .unwrap()
+        .current();
+    let kid = ring.kids().next().unwrap().to_owned();
+    assert_eq!(ring.get(&kid).unwrap().alg, jsonwebtoken::Algorithm::ES256);
 }
