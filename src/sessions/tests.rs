@@ -41,6 +41,7 @@ fn fixture(grace: u64) -> Fixture {
         login_window: 900,
         ip_rate_limit: 0,
         trusted_proxies: Default::default(),
+        device_ttl: 7_776_000,
     };
     let sessions = Sessions {
         users: Arc::new(MemoryUserStore::new()),
@@ -49,6 +50,7 @@ fn fixture(grace: u64) -> Fixture {
         throttle: Arc::new(Throttle::new(Arc::new(MemoryCounters::new()), &throttle)),
         policy: TokenPolicy::new(&tokens),
         passwords: PasswordPolicy::new(15),
+        device_ttl: 7_776_000,
     };
     Fixture {
         _dir: dir,
@@ -104,7 +106,7 @@ async fn a_login_starts_a_session_whose_tokens_share_its_sid() {
     assert_eq!(claims.sid, logged_in.session.sid);
     assert_eq!(claims.auth_time, NOW);
     assert_eq!(logged_in.pair.expires_in, 900);
-    assert!(!logged_in.device_token.is_empty());
+    assert!(!logged_in.device.token.is_empty());
 }
 
 #[tokio::test]

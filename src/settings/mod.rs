@@ -157,6 +157,10 @@ pub struct ThrottleSettings {
     /// Comma-separated CIDRs whose `X-Forwarded-For` is believed.
     #[arg(long, env = "AUTHD_TRUSTED_PROXIES", default_value = "", value_parser = parse_cidrs, global = true)]
     pub trusted_proxies: TrustedProxies,
+
+    /// Lifetime of a device token, which exempts its holder from the account-wide cap.
+    #[arg(long, env = "AUTHD_DEVICE_TTL", default_value = "7776000", value_parser = parse_positive_duration, global = true)]
+    pub device_ttl: u64,
 }
 
 /// Password rules and the argon2 pool.

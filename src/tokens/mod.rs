@@ -15,7 +15,7 @@ use crate::settings::TokenSettings;
 
 pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier, Subject};
 pub use csrf::{check_csrf, issue_csrf_token, verify_csrf_token, CsrfError};
-pub use device::{issue_device_token, verify_device_token};
+pub use device::{issue_device_token, verify_device_token, DeviceId, DeviceOwner, DeviceToken};
 pub use header::MAX_TOKEN_BYTES;
 pub use refresh::{issue_refresh_token, verify_refresh_token, RefreshCheck, RefreshClaims};
 

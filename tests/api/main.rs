@@ -9,6 +9,7 @@ mod admin;
 mod attacks;
 mod browser;
 mod counters;
+mod devices;
 mod errors;
 mod health;
 mod jwks;
