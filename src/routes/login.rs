@@ -47,6 +47,7 @@ pub async fn login(
         password: &body.password,
         device_token: device_token.as_deref(),
         ip,
+        client: sessions.policy.client_ids.default_client(),
     };
     let (now, ring) = (clock.now(), keys.current());
     let done = sessions.log_in(&ring, attempt, now).await?;

@@ -25,7 +25,8 @@ pub async fn refresh(
     if let RefreshCarrier::Cookie(_) = carrier {
         check_csrf(&req, &ring, claims.sid)?;
     }
-    let pair = sessions.rotate(&ring, &claims, now).await?;
+    let client = sessions.policy.client_ids.default_client();
+    let pair = sessions.rotate(&ring, &claims, client, now).await?;
     match carrier {
         RefreshCarrier::Body(_) => Ok(no_store(HttpResponse::Ok().json(pair))),
         RefreshCarrier::Cookie(_) => answer_in_cookies(&ring, &pair, claims.sid, now, None),

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use super::credentials::device_owner;
 use super::{issue_token_pair, SessionError, Sessions};
+use crate::domain::ClientId;
 use crate::keys::KeyRing;
 use crate::store::User;
 use crate::tokens::{issue_device_token, DeviceId, DeviceToken, Session, TokenError, TokenPair};
@@ -15,6 +16,8 @@ pub struct LoginAttempt<'a> {
     pub password: &'a str,
     pub device_token: Option<&'a str>,
     pub ip: IpAddr,
+    /// The client the tokens are issued to.
+    pub client: &'a ClientId,
 }
 
 /// A session just started.
@@ -38,7 +41,7 @@ impl Sessions {
     ) -> Result<LoggedIn, SessionError> {
         let (user, device) = self.check_credentials(ring, attempt, now).await?;
         let session = Session::start(now);
-        let (pair, _) = issue_token_pair(ring, &self.policy, &user, session, now)?;
+        let (pair, _) = issue_token_pair(ring, &self.policy, &user, session, attempt.client, now)?;
         let id = device.unwrap_or_else(DeviceId::random);
         let device = issue_device_token(ring, device_owner(&user), id, now, self.device_ttl)
             .ok_or(SessionError::Signing(TokenError::NoSigningKey))?;

@@ -2,6 +2,7 @@
 //! store step; a retired token presented again is a replay that revokes its session.
 
 use super::{issue_token_pair, SessionError, Sessions};
+use crate::domain::ClientId;
 use crate::keys::KeyRing;
 use crate::store::{Retirement, Rotation};
 use crate::tokens::{verify_refresh_token, RefreshCheck, RefreshClaims, TokenPair};
@@ -23,11 +24,12 @@ impl Sessions {
 
     /// Re-reads the user, mints the successor pair and retires the presented token in one
     /// atomic store step. A deleted user or a bumped generation ends every older token, and
-    /// new roles reach the next access token.
+    /// new roles reach the next access token, which is issued to `client`.
     pub async fn rotate(
         &self,
         ring: &KeyRing,
         claims: &RefreshClaims,
+        client: &ClientId,
         now: i64,
     ) -> Result<TokenPair, SessionError> {
         let policy = &self.policy;
@@ -38,7 +40,7 @@ impl Sessions {
             .filter(|user| user.generation == claims.gen)
             .ok_or(SessionError::InvalidGrant)?;
         let session = claims.session();
-        let (pair, _) = issue_token_pair(ring, policy, &user, session, now)?;
+        let (pair, _) = issue_token_pair(ring, policy, &user, session, client, now)?;
         let successor = (policy.reuse_grace > 0)
             .then(|| serde_json::to_string(&pair).map(|json| (json, now + policy.reuse_grace)))
             .transpose()

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::domain::ClientIds;
 use crate::hashing::Argon2Settings;
 use parse::{
-    parse_argon2, parse_cidrs, parse_cors_origins, parse_min_length, parse_non_empty, parse_on_off,
-    parse_positive_duration, parse_positive_u32, parse_positive_usize, parse_usize,
+    parse_argon2, parse_cidrs, parse_client_ids, parse_cors_origins, parse_min_length,
+    parse_non_empty, parse_on_off, parse_positive_duration, parse_positive_u32,
+    parse_positive_usize, parse_usize,
 };
 pub use parse::{parse_duration, CorsOrigins, TrustedProxies};
 
@@ -117,6 +119,10 @@ pub struct TokenSettings {
     /// `aud` of every access token.
     #[arg(long, env = "AUTHD_AUDIENCE", default_value = "authd", value_parser = parse_non_empty, global = true)]
     pub audience: String,
+
+    /// Comma-separated public client ids; the first is the `client_id` of the JSON endpoints.
+    #[arg(long, env = "AUTHD_CLIENT_IDS", default_value = "authd", value_parser = parse_client_ids, global = true)]
+    pub client_ids: ClientIds,
 
     /// Access-token lifetime (seconds, or `15m`, `2h`, `14d`).
     #[arg(long, env = "AUTHD_ACCESS_TTL", default_value = "900", value_parser = parse_positive_duration, global = true)]

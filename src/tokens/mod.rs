@@ -11,6 +11,7 @@ mod refresh;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::ClientIds;
 use crate::settings::TokenSettings;
 
 pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier, Subject};
@@ -47,6 +48,8 @@ pub enum TokenError {
 pub struct TokenPolicy {
     pub issuer: String,
     pub audience: String,
+    /// The clients tokens may be issued to; the first is the JSON endpoints' client.
+    pub client_ids: ClientIds,
     pub access_ttl: i64,
     pub refresh_ttl: i64,
     pub session_ttl: i64,
@@ -60,6 +63,7 @@ impl TokenPolicy {
         TokenPolicy {
             issuer: tokens.issuer.clone(),
             audience: tokens.audience.clone(),
+            client_ids: tokens.client_ids.clone(),
             access_ttl: secs(tokens.access_ttl),
             refresh_ttl: secs(tokens.refresh_ttl),
             session_ttl: secs(tokens.session_ttl),

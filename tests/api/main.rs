@@ -8,6 +8,7 @@ mod account;
 mod admin;
 mod attacks;
 mod browser;
+mod client_ids;
 mod counters;
 mod devices;
 mod errors;
