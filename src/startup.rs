@@ -140,6 +140,7 @@ impl Shared {
             throttle: throttle.clone(),
             policy,
             passwords: PasswordPolicy::new(settings.hashing.password_min_length),
+            device_ttl: i64::try_from(settings.throttle.device_ttl).unwrap_or(i64::MAX / 2),
         };
         Ok(Shared {
             sessions: web::Data::new(sessions),

@@ -27,7 +27,7 @@ pub use jar::{only_cookie, AmbiguousCookie};
 use crate::error::ApiError;
 use crate::http::{no_store, CSRF_HEADER, TRANSPORT_HEADER};
 use crate::keys::KeyRing;
-use crate::tokens::{issue_csrf_token, CsrfError, TokenPair};
+use crate::tokens::{issue_csrf_token, CsrfError, DeviceToken, TokenPair};
 
 /// Whether token responses may go into cookies (`AUTHD_COOKIES`), and the origins whose
 /// cookie-authenticated requests are trusted besides authd's own; in app data.
@@ -63,7 +63,7 @@ pub const REFRESH_COOKIE: &str = "__Host-authd_refresh";
 pub const CSRF_COOKIE: &str = "__Host-authd_csrf";
 pub const DEVICE_COOKIE: &str = "__Host-authd_device";
 /// Browsers cap cookie lifetimes near 400 days.
-const DEVICE_COOKIE_DAYS: i64 = 400;
+const MAX_COOKIE_AGE: i64 = 400 * 86_400;
 
 /// Whether the client asked for the cookie carrier (`X-Auth-Transport: cookie`).
 pub fn wants_cookies(req: &HttpRequest) -> bool {
@@ -113,7 +113,7 @@ pub fn answer_in_cookies(
     pair: &TokenPair,
     sid: Uuid,
     now: i64,
-    device: Option<String>,
+    device: Option<&DeviceToken>,
 ) -> Result<HttpResponse, ApiError> {
     let csrf = issue_csrf_token(ring, sid, now)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no key can sign CSRF tokens")))?;
@@ -131,7 +131,7 @@ fn tokens_in_cookies(
     mut response: HttpResponseBuilder,
     pair: &TokenPair,
     csrf: String,
-    device: Option<String>,
+    device: Option<&DeviceToken>,
 ) -> HttpResponse {
     response
         .cookie(cookie(
@@ -158,10 +158,10 @@ fn tokens_in_cookies(
     if let Some(device) = device {
         response.cookie(cookie(
             DEVICE_COOKIE,
-            device,
+            device.token.clone(),
             SameSite::Strict,
             true,
-            DEVICE_COOKIE_DAYS * 86_400,
+            device.expires_in.min(MAX_COOKIE_AGE),
         ));
     }
     no_store(response.json(json!({

@@ -63,6 +63,11 @@ impl AuthenticatedUser {
         &self.claims.email
     }
 
+    /// The client the token was issued to (`client_id`, RFC 9068 §2.2).
+    pub fn client_id(&self) -> &str {
+        &self.claims.client_id
+    }
+
     pub fn roles(&self) -> &[String] {
         &self.claims.roles
     }

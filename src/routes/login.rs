@@ -47,14 +47,15 @@ pub async fn login(
         password: &body.password,
         device_token: device_token.as_deref(),
         ip,
+        client: sessions.policy.client_ids.default_client(),
     };
     let (now, ring) = (clock.now(), keys.current());
     let done = sessions.log_in(&ring, attempt, now).await?;
     if in_cookies {
-        let device = Some(done.device_token);
+        let device = Some(&done.device);
         return answer_in_cookies(&ring, &done.pair, done.session.sid, now, device);
     }
-    let (pair, device_token) = (done.pair, done.device_token);
+    let (pair, device_token) = (done.pair, done.device.token);
     Ok(no_store(
         HttpResponse::Ok().json(LoginResponse { pair, device_token }),
     ))

@@ -25,8 +25,9 @@ pub async fn refresh(
     if let RefreshCarrier::Cookie(_) = carrier {
         check_csrf(&req, &ring, claims.sid)?;
     }
+    let client = sessions.policy.client_ids.default_client();
     let pair = sessions
-        .rotate(&ring, carrier.token(), &claims, now)
+        .rotate(&ring, carrier.token(), &claims, client, now)
         .await?;
     match carrier {
         RefreshCarrier::Body(_) => Ok(no_store(HttpResponse::Ok().json(pair))),

@@ -6,7 +6,15 @@ use crate::domain::{Email, Password};
 use crate::keys::KeyRing;
 use crate::store::User;
 use crate::throttle::Attempter;
-use crate::tokens::verify_device_token;
+use crate::tokens::{verify_device_token, DeviceId, DeviceOwner};
+
+/// The owner of `user`'s device tokens: they end when the generation is bumped.
+pub(super) fn device_owner(user: &User) -> DeviceOwner {
+    DeviceOwner {
+        user: user.id,
+        generation: user.generation,
+    }
+}
 
 /// A password that matched; with the password when its stored hash is weaker than the
 /// current argon2 settings, so the caller may upgrade it.
@@ -15,14 +23,15 @@ pub(super) struct PasswordMatch {
 }
 
 impl Sessions {
-    /// The user whose email and password `attempt` presents, and who was counted for it.
-    /// Unknown and malformed accounts are counted exactly like known ones.
+    /// The user whose email and password `attempt` presents, and the device it proved to be
+    /// when it presented a live device token of that user. Unknown and malformed accounts
+    /// are counted exactly like known ones.
     pub(super) async fn check_credentials(
         &self,
         ring: &KeyRing,
         attempt: LoginAttempt<'_>,
         now: i64,
-    ) -> Result<(User, Attempter), SessionError> {
+    ) -> Result<(User, Option<DeviceId>), SessionError> {
         let email = Email::parse(attempt.email).ok();
         let account = email.as_ref().map_or_else(
             || attempt.email.trim().to_lowercase(),
@@ -32,11 +41,16 @@ impl Sessions {
             Some(email) => self.users.by_email(email).await?,
             None => None,
         };
+        // A device token of an older generation, or past its lifetime, is no device token.
         let device = attempt
             .device_token
             .zip(user.as_ref())
-            .and_then(|(token, user)| verify_device_token(ring, user.id, token));
-        let attempter = device.map_or(Attempter::Ip(attempt.ip), Attempter::Device);
+            .and_then(|(token, user)| {
+                verify_device_token(ring, device_owner(user), token, now, self.device_ttl)
+            });
+        let attempter = device.map_or(Attempter::Ip(attempt.ip), |id| {
+            Attempter::Device(id.to_string())
+        });
         let checked = self
             .check_password(&account, &attempter, attempt.password, user.as_ref(), now)
             .await?;
@@ -46,7 +60,7 @@ impl Sessions {
         if let Some(password) = matched.weaker_hash {
             self.upgrade_hash(&user, password).await;
         }
-        Ok((user, attempter))
+        Ok((user, device))
     }
 
     /// Admits the attempt, verifies `presented` against `user`'s hash (or a dummy one, so

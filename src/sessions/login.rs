@@ -2,11 +2,12 @@
 
 use std::net::IpAddr;
 
+use super::credentials::device_owner;
 use super::{issue_token_pair, SessionError, Sessions};
+use crate::domain::ClientId;
 use crate::keys::KeyRing;
 use crate::store::User;
-use crate::throttle::Attempter;
-use crate::tokens::{issue_device_token, Session, TokenError, TokenPair};
+use crate::tokens::{issue_device_token, DeviceId, DeviceToken, Session, TokenError, TokenPair};
 
 /// What a login presents.
 #[derive(Clone, Copy)]
@@ -15,6 +16,8 @@ pub struct LoginAttempt<'a> {
     pub password: &'a str,
     pub device_token: Option<&'a str>,
     pub ip: IpAddr,
+    /// The client the tokens are issued to.
+    pub client: &'a ClientId,
 }
 
 /// A session just started.
@@ -23,9 +26,9 @@ pub struct LoggedIn {
     pub user: User,
     pub session: Session,
     pub pair: TokenPair,
-    /// The device token the client should send back next time (the same one it presented
-    /// when that one was valid).
-    pub device_token: String,
+    /// The device token the client should send back next time: for the device it proved to
+    /// be, renewed, so a device in use stays known; else for a new device.
+    pub device: DeviceToken,
 }
 
 impl Sessions {
@@ -36,20 +39,18 @@ impl Sessions {
         attempt: LoginAttempt<'_>,
         now: i64,
     ) -> Result<LoggedIn, SessionError> {
-        let (user, attempter) = self.check_credentials(ring, attempt, now).await?;
+        let (user, device) = self.check_credentials(ring, attempt, now).await?;
         let session = Session::start(now);
-        let (pair, _) = issue_token_pair(ring, &self.policy, &user, session, now)?;
-        let device_token = match attempter {
-            Attempter::Device(_) => attempt.device_token.map(str::to_owned),
-            Attempter::Ip(_) => issue_device_token(ring, user.id, now),
-        }
-        .ok_or(SessionError::Signing(TokenError::NoSigningKey))?;
+        let (pair, _) = issue_token_pair(ring, &self.policy, &user, session, attempt.client, now)?;
+        let id = device.unwrap_or_else(DeviceId::random);
+        let device = issue_device_token(ring, device_owner(&user), id, now, self.device_ttl)
+            .ok_or(SessionError::Signing(TokenError::NoSigningKey))?;
         log::info!("login of user {}", user.id);
         Ok(LoggedIn {
             user,
             session,
             pair,
-            device_token,
+            device,
         })
     }
 }

@@ -31,6 +31,8 @@ pub struct Sessions {
     pub throttle: Arc<Throttle>,
     pub policy: TokenPolicy,
     pub passwords: PasswordPolicy,
+    /// Seconds a device token lives (`AUTHD_DEVICE_TTL`).
+    pub device_ttl: i64,
 }
 
 #[cfg(test)]

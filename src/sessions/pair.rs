@@ -1,6 +1,7 @@
 //! Minting the token pair of a session: at login, and at every rotation.
 
 use super::SessionError;
+use crate::domain::ClientId;
 use crate::keys::KeyRing;
 use crate::store::User;
 use crate::tokens::{
@@ -8,13 +9,14 @@ use crate::tokens::{
     TokenPolicy,
 };
 
-/// A fresh access and refresh token for `user` in `session`; `InvalidGrant` once the
-/// session's absolute lifetime is over.
+/// A fresh access and refresh token for `user` in `session`, the access token issued to
+/// `client`; `InvalidGrant` once the session's absolute lifetime is over.
 pub fn issue_token_pair(
     ring: &KeyRing,
     policy: &TokenPolicy,
     user: &User,
     session: Session,
+    client: &ClientId,
     now: i64,
 ) -> Result<(TokenPair, RefreshClaims), SessionError> {
     let subject = Subject {
@@ -23,7 +25,8 @@ pub fn issue_token_pair(
         roles: &user.roles,
     };
     let (access_token, expires_in) =
-        issue_access_token(ring, policy, subject, session, now).map_err(SessionError::Signing)?;
+        issue_access_token(ring, policy, subject, session, client, now)
+            .map_err(SessionError::Signing)?;
     let (claims, refresh_token) =
         issue_refresh_token(ring, policy, user.id, user.generation, session, now)
             .map_err(SessionError::Signing)?

@@ -2,6 +2,7 @@
 //! store step; a retired token presented again is a replay that revokes its session.
 
 use super::{issue_token_pair, SessionError, Sessions};
+use crate::domain::ClientId;
 use crate::keys::KeyRing;
 use crate::store::{Retirement, Rotation};
 use crate::tokens::{
@@ -26,13 +27,15 @@ impl Sessions {
 
     /// Re-reads the user, mints the successor pair and retires the presented `token` (whose
     /// verified claims are `claims`) in one atomic store step. A deleted user or a bumped
-    /// generation ends every older token, and new roles reach the next access token. With
-    /// a grace window the successor is kept sealed under `token`, for a retry of it.
+    /// generation ends every older token, and new roles reach the next access token, which
+    /// is issued to `client`. With a grace window the successor is kept sealed under
+    /// `token`, for a retry of it.
     pub async fn rotate(
         &self,
         ring: &KeyRing,
         token: &str,
         claims: &RefreshClaims,
+        client: &ClientId,
         now: i64,
     ) -> Result<TokenPair, SessionError> {
         let policy = &self.policy;
@@ -43,7 +46,7 @@ impl Sessions {
             .filter(|user| user.generation == claims.gen)
             .ok_or(SessionError::InvalidGrant)?;
         let session = claims.session();
-        let (pair, successor_claims) = issue_token_pair(ring, policy, &user, session, now)?;
+        let (pair, successor_claims) = issue_token_pair(ring, policy, &user, session, client, now)?;
         let successor = (policy.reuse_grace > 0)
             .then(|| seal_successor(token, &pair).map(|sealed| (sealed, now + policy.reuse_grace)))
             .map(|sealed| sealed.ok_or(SessionError::Signing(TokenError::NoSigningKey)))

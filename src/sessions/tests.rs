@@ -1,9 +1,10 @@
 //! The flows on the memory stores with time as a parameter: no HTTP, no database.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::*;
+use crate::domain::ClientId;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::{KeyRing, KeyStore};
 use crate::settings::{ThrottleSettings, TokenSettings};
@@ -15,6 +16,7 @@ const NOW: i64 = 1_900_000_000;
 const EMAIL: &str = "alice@example.com";
 const PASSWORD: &str = "correct horse battery staple";
 const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+static CLIENT: LazyLock<ClientId> = LazyLock::new(|| ClientId::parse("authd").unwrap());
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -30,6 +32,7 @@ fn fixture(grace: u64) -> Fixture {
     let tokens = TokenSettings {
         issuer: "authd".into(),
         audience: "authd".into(),
+        client_ids: "authd".parse().unwrap(),
         access_ttl: 900,
         refresh_ttl: 3_600,
         session_ttl: 86_400,
@@ -41,6 +44,7 @@ fn fixture(grace: u64) -> Fixture {
         login_window: 900,
         ip_rate_limit: 0,
         trusted_proxies: Default::default(),
+        device_ttl: 7_776_000,
     };
     let sessions = Sessions {
         users: Arc::new(MemoryUserStore::new()),
@@ -49,6 +53,7 @@ fn fixture(grace: u64) -> Fixture {
         throttle: Arc::new(Throttle::new(Arc::new(MemoryCounters::new()), &throttle)),
         policy: TokenPolicy::new(&tokens),
         passwords: PasswordPolicy::new(15),
+        device_ttl: 7_776_000,
     };
     Fixture {
         _dir: dir,
@@ -63,6 +68,7 @@ fn attempt(password: &str) -> LoginAttempt<'_> {
         password,
         device_token: None,
         ip: IP,
+        client: &CLIENT,
     }
 }
 
@@ -84,7 +90,9 @@ impl Fixture {
         let claims = self
             .sessions
             .verify_refresh(&ring, token, now, RefreshCheck::Live)?;
-        self.sessions.rotate(&ring, token, &claims, now).await
+        self.sessions
+            .rotate(&ring, token, &claims, &CLIENT, now)
+            .await
     }
 }
 
@@ -104,7 +112,7 @@ async fn a_login_starts_a_session_whose_tokens_share_its_sid() {
     assert_eq!(claims.sid, logged_in.session.sid);
     assert_eq!(claims.auth_time, NOW);
     assert_eq!(logged_in.pair.expires_in, 900);
-    assert!(!logged_in.device_token.is_empty());
+    assert!(!logged_in.device.token.is_empty());
 }
 
 #[tokio::test]

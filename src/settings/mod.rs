@@ -2,16 +2,18 @@
 //! grouped by the subsystem that reads it, so each part of the server receives only its own.
 
 mod parse;
+mod redact;
 
-use std::fmt;
 use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::domain::ClientIds;
 use crate::hashing::Argon2Settings;
 use parse::{
-    parse_argon2, parse_cidrs, parse_cors_origins, parse_min_length, parse_non_empty, parse_on_off,
-    parse_positive_duration, parse_positive_u32, parse_positive_usize, parse_usize,
+    parse_argon2, parse_cidrs, parse_client_ids, parse_cors_origins, parse_min_length,
+    parse_non_empty, parse_on_off, parse_positive_duration, parse_positive_u32,
+    parse_positive_usize, parse_usize,
 };
 pub use parse::{parse_duration, CorsOrigins, TrustedProxies};
 
@@ -124,6 +126,10 @@ pub struct TokenSettings {
     #[arg(long, env = "AUTHD_AUDIENCE", default_value = "authd", value_parser = parse_non_empty, global = true)]
     pub audience: String,
 
+    /// Comma-separated public client ids; the first is the `client_id` of the JSON endpoints.
+    #[arg(long, env = "AUTHD_CLIENT_IDS", default_value = "authd", value_parser = parse_client_ids, global = true)]
+    pub client_ids: ClientIds,
+
     /// Access-token lifetime (seconds, or `15m`, `2h`, `14d`).
     #[arg(long, env = "AUTHD_ACCESS_TTL", default_value = "900", value_parser = parse_positive_duration, global = true)]
     pub access_ttl: u64,
@@ -163,6 +169,10 @@ pub struct ThrottleSettings {
     /// Comma-separated CIDRs whose `X-Forwarded-For` is believed.
     #[arg(long, env = "AUTHD_TRUSTED_PROXIES", default_value = "", value_parser = parse_cidrs, global = true)]
     pub trusted_proxies: TrustedProxies,
+
+    /// Lifetime of a device token, which exempts its holder from the account-wide cap.
+    #[arg(long, env = "AUTHD_DEVICE_TTL", default_value = "7776000", value_parser = parse_positive_duration, global = true)]
+    pub device_ttl: u64,
 }
 
 /// Password rules and the argon2 pool.
@@ -207,33 +217,6 @@ pub struct BrowserSettings {
     pub cookies: bool,
 }
 
-/// `scheme://user:password@host…` → `scheme://[redacted]@host…`: URLs may hold credentials.
-fn redacted(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, _)), Some(at)) => format!("{scheme}://[redacted]{}", &url[at..]),
-        _ => url.to_owned(),
-    }
-}
-
-impl fmt::Debug for DatabaseSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatabaseSettings")
-            .field("url", &redacted(&self.url))
-            .field("max_connections", &self.max_connections)
-            .finish()
-    }
-}
-
-impl fmt::Debug for RedisSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisSettings")
-            .field("url", &self.url.as_deref().map(redacted))
-            .field("prefix", &self.prefix)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,20 +232,5 @@ mod tests {
         use clap::Parser;
         let program = Program::try_parse_from(["authd"]).unwrap();
         assert_eq!(program.settings.tokens.refresh_reuse_grace, 10);
-    }
-
-    #[test]
-    fn urls_with_credentials_print_redacted() {
-        assert_eq!(
-            redacted("postgres://authd:hunter2@db:5432/authd"),
-            "postgres://[redacted]@db:5432/authd"
-        );
-        assert_eq!(redacted("sqlite://data/authd.db"), "sqlite://data/authd.db");
-        let settings = RedisSettings {
-            url: Some("redis://:s3cret@127.0.0.1:6379".into()),
-            prefix: "authd".into(),
-            timeout: 1,
-        };
-        assert!(!format!("{settings:?}").contains("s3cret"));
     }
 }

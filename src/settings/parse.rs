@@ -1,6 +1,7 @@
 //! The value parsers of the settings: each turns one string into a checked value, or into
 //! the one-line reason that start-up prints with the setting's name.
 
+use crate::domain::ClientIds;
 use crate::hashing::Argon2Settings;
 
 /// CIDRs of reverse proxies whose `X-Forwarded-For` is believed.
@@ -124,6 +125,12 @@ pub(super) fn parse_argon2(value: &str) -> Result<Argon2Settings, String> {
     value.parse()
 }
 
+pub(super) fn parse_client_ids(value: &str) -> Result<ClientIds, String> {
+    value
+        .parse()
+        .map_err(|e: crate::domain::ClientIdError| e.to_string())
+}
+
 /// Origins allowed cross-origin (`AUTHD_CORS_ORIGINS`); `*` means any origin.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorsOrigins {
@@ -206,6 +213,15 @@ mod tests {
         assert!(proxies.contains(&"10.1.2.3".parse().unwrap()));
         assert!(proxies.contains(&"::ffff:10.1.2.3".parse().unwrap()));
         assert!(!proxies.contains(&"11.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn client_ids_are_a_non_empty_list_of_checked_ids() {
+        let ids = parse_client_ids("web-app, cli").unwrap();
+        assert_eq!(ids.default_client().as_str(), "web-app");
+        for bad in ["", "a,,b", "web app", "a,"] {
+            assert!(parse_client_ids(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

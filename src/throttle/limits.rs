@@ -140,6 +140,7 @@ mod tests {
             login_window: 900,
             ip_rate_limit: 30,
             trusted_proxies: Default::default(),
+            device_ttl: 7_776_000,
         };
         Throttle::new(Arc::new(MemoryCounters::new()), &settings)
     }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::header::check_header;
 use super::{check_times, Session, TokenError, TokenPolicy};
 use crate::clock::SharedClock;
-use crate::domain::Role;
+use crate::domain::{ClientId, Role};
 use crate::keys::{KeyRing, KeyStore};
 
 pub(crate) const ACCESS_TYP: &str = "at+jwt";
@@ -19,6 +19,8 @@ pub struct AccessClaims {
     pub iss: String,
     pub aud: String,
     pub sub: Uuid,
+    /// The client the token was issued to (RFC 9068 §2.2): required, and a string.
+    pub client_id: String,
     pub email: String,
     pub roles: Vec<String>,
     pub sid: Uuid,
@@ -37,12 +39,14 @@ pub struct Subject<'a> {
     pub roles: &'a [Role],
 }
 
-/// Signs a new access token for `subject` in `session` at `now`; returns it and its lifetime.
+/// Signs a new access token for `subject` in `session`, issued to `client`, at `now`;
+/// returns it and its lifetime.
 pub fn issue_access_token(
     ring: &KeyRing,
     policy: &TokenPolicy,
     subject: Subject<'_>,
     session: Session,
+    client: &ClientId,
     now: i64,
 ) -> Result<(String, i64), TokenError> {
     let key = ring.signing_key(now).ok_or(TokenError::NoSigningKey)?;
@@ -55,6 +59,7 @@ pub fn issue_access_token(
         iss: policy.issuer.clone(),
         aud: policy.audience.clone(),
         sub: subject.id,
+        client_id: client.as_str().to_owned(),
         email: subject.email.to_owned(),
         roles: subject
             .roles

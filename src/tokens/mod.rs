@@ -12,11 +12,12 @@ mod successor;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::ClientIds;
 use crate::settings::TokenSettings;
 
 pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier, Subject};
 pub use csrf::{check_csrf, issue_csrf_token, verify_csrf_token, CsrfError};
-pub use device::{issue_device_token, verify_device_token};
+pub use device::{issue_device_token, verify_device_token, DeviceId, DeviceOwner, DeviceToken};
 pub use header::MAX_TOKEN_BYTES;
 pub use refresh::{issue_refresh_token, verify_refresh_token, RefreshCheck, RefreshClaims};
 pub use successor::{open_successor, seal_successor};
@@ -49,6 +50,8 @@ pub enum TokenError {
 pub struct TokenPolicy {
     pub issuer: String,
     pub audience: String,
+    /// The clients tokens may be issued to; the first is the JSON endpoints' client.
+    pub client_ids: ClientIds,
     pub access_ttl: i64,
     pub refresh_ttl: i64,
     pub session_ttl: i64,
@@ -62,6 +65,7 @@ impl TokenPolicy {
         TokenPolicy {
             issuer: tokens.issuer.clone(),
             audience: tokens.audience.clone(),
+            client_ids: tokens.client_ids.clone(),
             access_ttl: secs(tokens.access_ttl),
             refresh_ttl: secs(tokens.refresh_ttl),
             session_ttl: secs(tokens.session_ttl),

@@ -36,6 +36,7 @@ fn fixture() -> Fixture {
         policy: TokenPolicy {
             issuer: "authd".into(),
             audience: "authd".into(),
+            client_ids: "web-app,cli".parse().unwrap(),
             access_ttl: 900,
             refresh_ttl: 3600,
             session_ttl: 86_400,
@@ -64,9 +65,17 @@ impl Fixture {
             roles: &roles,
         };
         let session = Session::start(now);
-        issue_access_token(&self.store.current(), &self.policy, subject, session, now)
-            .unwrap()
-            .0
+        let client = self.policy.client_ids.default_client();
+        issue_access_token(
+            &self.store.current(),
+            &self.policy,
+            subject,
+            session,
+            client,
+            now,
+        )
+        .unwrap()
+        .0
     }
 
     fn refresh_token(&self, session: Session, now: i64) -> (RefreshClaims, String) {
@@ -85,7 +94,8 @@ impl Fixture {
     /// Valid access-token claims at `now`, for tests that change one thing.
     fn claims(&self, now: i64) -> Value {
         json!({
-            "iss": "authd", "aud": "authd", "sub": Uuid::new_v4(), "email": "alice@example.com",
+            "iss": "authd", "aud": "authd", "sub": Uuid::new_v4(), "client_id": "authd",
+            "email": "alice@example.com",
             "roles": [], "sid": Uuid::new_v4(), "jti": Uuid::new_v4(), "iat": now, "exp": now + 900,
         })
     }
@@ -120,6 +130,7 @@ fn an_issued_access_token_verifies_with_its_claims() {
 
     assert_eq!(claims.iss, "authd");
     assert_eq!(claims.aud, "authd");
+    assert_eq!(claims.client_id, "web-app");
     assert_eq!(claims.email, "alice@example.com");
     assert_eq!(claims.roles, ["admin"]);
     assert_eq!(claims.iat, NOW);
@@ -311,7 +322,7 @@ fn required_claims_must_be_present_and_of_their_type() {
     let verifier = fixture.verifier();
 
     let mut cases = Vec::new();
-    for missing in ["exp", "iat", "iss", "aud", "sub", "jti", "sid"] {
+    for missing in ["exp", "iat", "iss", "aud", "sub", "jti", "sid", "client_id"] {
         let mut claims = fixture.claims(NOW);
         claims.as_object_mut().unwrap().remove(missing);
         cases.push((format!("without {missing}"), claims));
@@ -325,6 +336,9 @@ fn required_claims_must_be_present_and_of_their_type() {
         ("roles", json!("admin")),
         ("iss", json!("elsewhere")),
         ("aud", json!("billing")),
+        ("client_id", json!(7)),
+        ("client_id", json!(null)),
+        ("client_id", json!(["authd"])),
     ] {
         let mut claims = fixture.claims(NOW);
         claims[name] = value.clone();

@@ -237,7 +237,8 @@ async fn a_token_signed_with_the_private_half_of_a_verify_only_key_is_accepted()
     let app = spawn_app_in(dir, settings).await;
     let now = authd::clock::Clock::now(&app.clock);
     let claims = serde_json::json!({
-        "iss": "authd", "aud": "authd", "sub": uuid::Uuid::new_v4(), "email": "partner@example.com",
+        "iss": "authd", "aud": "authd", "sub": uuid::Uuid::new_v4(), "client_id": "authd",
+        "email": "partner@example.com",
         "roles": [], "sid": uuid::Uuid::new_v4(), "jti": uuid::Uuid::new_v4(),
         "iat": now, "exp": now + 60,
     });

@@ -70,6 +70,7 @@ async fn the_access_token_carries_the_documented_header_and_claims() {
     assert_eq!(claims["iss"], "authd");
     assert_eq!(claims["aud"], "authd");
     assert_eq!(claims["sub"], registered["id"]);
+    assert_eq!(claims["client_id"], "authd");
     assert_eq!(claims["email"], "alice@example.com");
     assert_eq!(claims["roles"], json!([]));
     uuid(&claims["sid"]);

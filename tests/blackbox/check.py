@@ -1261,7 +1261,7 @@ def suite_throttle(B):
     k = pem_key(os.path.join(s.keys_dir, kid + ".pem"))
     now = int(time.time())
     tok = forge({"alg": "EdDSA", "typ": "at+jwt", "kid": kid},
-                {"iss": "authd", "aud": "authd", "sub": str(uuid.uuid4()), "email": "x@example.com", "roles": [],
+                {"iss": "authd", "aud": "authd", "sub": str(uuid.uuid4()), "client_id": "authd", "email": "x@example.com", "roles": [],
                  "sid": str(uuid.uuid4()), "jti": str(uuid.uuid4()), "iat": now, "exp": now + 60}, k)
     r = s.get("/auth/me", token=tok)
     check("Redis down: access-token checks still work (/auth/me 200)", r.status_code == 200, show(r))

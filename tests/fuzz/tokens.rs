@@ -50,6 +50,7 @@ fn fixture() -> Fixture {
     let policy = TokenPolicy {
         issuer: "authd".into(),
         audience: "authd".into(),
+        client_ids: "authd".parse().unwrap(),
         access_ttl: 900,
         refresh_ttl: 1_209_600,
         session_ttl: 2_592_000,
@@ -302,6 +303,7 @@ fn access_claims() -> impl Strategy<Value = (Value, bool)> {
         field(aud_good, aud_bad, true),
         uuid_field(),
         string_field(true),
+        string_field(true),
         roles_field(),
         uuid_field(),
         uuid_field(),
@@ -322,7 +324,17 @@ fn access_claims() -> impl Strategy<Value = (Value, bool)> {
         ),
     ];
     let names = [
-        "iss", "aud", "sub", "email", "roles", "sid", "jti", "iat", "exp", "nbf",
+        "iss",
+        "aud",
+        "sub",
+        "client_id",
+        "email",
+        "roles",
+        "sid",
+        "jti",
+        "iat",
+        "exp",
+        "nbf",
     ];
     (fields, extra_claims())
         .prop_map(move |(fields, extras)| object(names.into_iter().zip(fields).collect(), extras))
@@ -559,7 +571,7 @@ fn apply(token: &str, mutations: &[Mutation]) -> Vec<u8> {
 #[test]
 fn fuzz_mutated_genuine_tokens() {
     let fixture = fixture();
-    let access_claims = json!({"iss": "authd", "aud": "authd", "sub": uuid::Uuid::new_v4(), "email": "a@example.com",
+    let access_claims = json!({"iss": "authd", "aud": "authd", "sub": uuid::Uuid::new_v4(), "client_id": "authd", "email": "a@example.com",
         "roles": [], "sid": uuid::Uuid::new_v4(), "jti": uuid::Uuid::new_v4(), "iat": NOW, "exp": NOW + 900});
     let access = fixture.sign_access(
         &json!({"alg": "EdDSA", "kid": fixture.kid, "typ": "at+jwt"}),

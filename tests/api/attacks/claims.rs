@@ -132,13 +132,31 @@ async fn a_genuine_signature_over_bad_claims_is_rejected() {
             "email",
             vec![json!(5), json!(null), json!(["victim@example.com"])],
         ),
+        (
+            "client_id",
+            vec![
+                json!(5),
+                json!(null),
+                json!(["authd"]),
+                json!({"id": "authd"}),
+            ],
+        ),
     ] {
         for value in values {
             case(&format!("{claim} = {value}"), with(c(), claim, value));
         }
     }
     for claim in [
-        "iss", "aud", "exp", "iat", "sub", "sid", "jti", "roles", "email",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "sub",
+        "sid",
+        "jti",
+        "roles",
+        "email",
+        "client_id",
     ] {
         case(&format!("{claim} missing"), without(c(), claim));
     }

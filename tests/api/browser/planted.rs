@@ -65,11 +65,10 @@ async fn every_cookie_authd_sets_is_a_host_cookie() {
     for (name, (_, line)) in &cookies {
         assert_host_cookie(name, line);
     }
-    let device = &cookies[DEVICE].1;
-    assert!(
-        attributes(device).iter().any(|a| a == "HttpOnly"),
-        "{device}"
-    );
+    let device = attributes(&cookies[DEVICE].1);
+    assert!(device.iter().any(|a| a == "HttpOnly"), "{device:?}");
+    // As long as the token lives (AUTHD_DEVICE_TTL), not the 400 days browsers allow.
+    assert!(device.iter().any(|a| a == "Max-Age=7776000"), "{device:?}");
 
     // Clearing must name the same cookies (name, host, Path=/), or the browser keeps them.
     let browser = Browser::from(&cookies);
