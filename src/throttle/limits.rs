@@ -193,4 +193,22 @@ mod tests {
         let device = Attempter::Device("d1".into());
         t.admit("a@example.com", &device, 1).await.unwrap();
     }
+
+    #[tokio::test]
+    async fn the_account_wide_cap_counts_each_account_on_its_own() {
+        let t = throttle();
+        for n in 0..100u8 {
+            t.record_failure("a@example.com", &ip(n), 0).await.unwrap();
+        }
+
+        // B was never tried: no client is refused, not even one that failed on A.
+        t.admit("b@example.com", &ip(200), 1).await.unwrap();
+        t.admit("b@example.com", &ip(1), 1).await.unwrap();
+        // A stays capped for every untrusted client, one that never tried included.
+        let refused = t.admit("a@example.com", &ip(201), 1).await.unwrap_err();
+        assert!(matches!(
+            refused,
+            ThrottleError::Limited { retry_after: 3_599 }
+        ));
+    }
 }

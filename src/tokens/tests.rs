@@ -13,6 +13,8 @@ use crate::clock::ManualClock;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::KeyStore;
 
+mod header;
+
 const NOW: i64 = 1_800_000_000;
 const LEEWAY: i64 = 30;
 
@@ -136,6 +138,32 @@ fn an_access_token_never_outlives_its_session() {
 
     let claims = fixture.verifier().verify_at(&token, NOW).unwrap();
     assert_eq!(claims.exp, NOW + 100);
+}
+
+#[test]
+fn an_access_token_issued_at_or_after_its_sessions_end_lives_one_second() {
+    let fixture = fixture();
+    let roles = [];
+    let subject = Subject {
+        id: Uuid::new_v4(),
+        email: "alice@example.com",
+        roles: &roles,
+    };
+    let ring = fixture.store.current();
+
+    // The session ends now, a second ago, a day ago.
+    for ended in [NOW, NOW - 1, NOW - 86_400] {
+        let session = Session {
+            sid: Uuid::new_v4(),
+            auth_time: ended - 86_400,
+        };
+        let (token, expires_in) =
+            issue_access_token(&ring, &fixture.policy, subject, session, NOW).unwrap();
+
+        assert_eq!(expires_in, 1, "session ended at {ended}");
+        let claims = fixture.verifier().verify_at(&token, NOW).unwrap();
+        assert_eq!(claims.exp, NOW + 1);
+    }
 }
 
 #[test]
@@ -384,7 +412,11 @@ fn malformed_compact_forms_are_rejected() {
         format!("{}..{}", token.split('.').next().unwrap(), "sig"),
         token.replacen('.', "+.", 1),
     ] {
-        assert!(verifier.verify_at(&bad, NOW).is_err(), "{bad:?}");
+        assert_eq!(
+            verifier.verify_at(&bad, NOW),
+            Err(TokenError::Malformed),
+            "{bad:?}"
+        );
     }
 }
 
