@@ -13,6 +13,7 @@ use crate::clock::ManualClock;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::KeyStore;
 
+mod device;
 mod header;
 
 const NOW: i64 = 1_800_000_000;
@@ -536,4 +537,21 @@ fn check_times_uses_the_injected_now_only() {
         Err(TokenError::IssuedInFuture)
     );
     assert!(check_times(i64::MAX, Some(i64::MIN), i64::MIN, NOW, i64::MAX).is_ok());
+}
+
+#[test]
+fn a_token_pair_prints_its_tokens_redacted() {
+    let pair = TokenPair {
+        access_token: "eyJ.access.token".into(),
+        token_type: "Bearer".into(),
+        expires_in: 900,
+        refresh_token: "eyJ.refresh.token".into(),
+        refresh_expires_in: 60,
+    };
+
+    assert_eq!(
+        format!("{pair:?}"),
+        "TokenPair { access_token: \"[redacted]\", token_type: \"Bearer\", expires_in: 900, \
+         refresh_token: \"[redacted]\", refresh_expires_in: 60 }"
+    );
 }
