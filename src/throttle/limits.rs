@@ -140,10 +140,14 @@ mod tests {
     use crate::store::MemoryCounters;
 
     fn throttle() -> Throttle {
+        throttle_with_ip_rate(30)
+    }
+
+    fn throttle_with_ip_rate(ip_rate_limit: u32) -> Throttle {
         let settings = ThrottleSettings {
             login_max_failures: 5,
             login_window: 900,
-            ip_rate_limit: 30,
+            ip_rate_limit,
             trusted_proxies: Default::default(),
         };
         Throttle::new(Arc::new(MemoryCounters::new()), &settings)
@@ -151,6 +155,23 @@ mod tests {
 
     fn ip(n: u8) -> Attempter {
         Attempter::Ip(IpAddr::from([127, 0, 0, n]))
+    }
+
+    #[tokio::test]
+    async fn each_address_gets_its_burst_of_requests_and_zero_turns_the_limit_off() {
+        let t = throttle();
+        let (a, b) = (IpAddr::from([127, 0, 0, 1]), IpAddr::from([127, 0, 0, 2]));
+        for _ in 0..30 {
+            t.take_request(a, 0).await.unwrap();
+        }
+
+        let refused = t.take_request(a, 0).await.unwrap_err();
+        assert!(matches!(refused, ThrottleError::Limited { .. }));
+        t.take_request(b, 0).await.unwrap();
+        let off = throttle_with_ip_rate(0);
+        for _ in 0..100 {
+            off.take_request(a, 0).await.unwrap();
+        }
     }
 
     #[tokio::test]

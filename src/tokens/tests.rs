@@ -13,6 +13,7 @@ use crate::clock::ManualClock;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::KeyStore;
 
+mod csrf;
 mod device;
 mod header;
 
