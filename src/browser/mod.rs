@@ -181,3 +181,42 @@ pub fn clear_token_cookies(response: &mut HttpResponseBuilder) {
         response.cookie(cookie(name, String::new(), same_site, http_only, 0));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+    use crate::keys::generate::{generate_key, KeyAlgorithm};
+    use crate::keys::KeyStore;
+
+    #[test]
+    fn check_csrf_reads_the_echo_header_and_the_csrf_cookie() {
+        crate::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        generate_key(dir.path(), KeyAlgorithm::Eddsa, chrono::Utc::now()).unwrap();
+        let ring = KeyStore::open(dir.path(), 300).unwrap().current();
+        let sid = Uuid::new_v4();
+        let token = issue_csrf_token(&ring, sid, 0).unwrap();
+        let request = |echo: bool, cookie: bool| {
+            let mut request = TestRequest::post();
+            if echo {
+                request = request.insert_header((CSRF_HEADER, token.as_str()));
+            }
+            if cookie {
+                request = request.cookie(Cookie::new(CSRF_COOKIE, token.clone()));
+            }
+            request.to_http_request()
+        };
+
+        assert_eq!(check_csrf(&request(true, true), &ring, sid), Ok(()));
+        assert_eq!(
+            check_csrf(&request(false, true), &ring, sid),
+            Err(CsrfError)
+        );
+        assert_eq!(
+            check_csrf(&request(true, false), &ring, sid),
+            Err(CsrfError)
+        );
+    }
+}

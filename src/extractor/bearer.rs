@@ -55,7 +55,25 @@ fn is_b64token(token: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::test::TestRequest;
+
     use super::*;
+
+    #[test]
+    fn the_token_comes_from_the_one_authorization_header() {
+        let one = TestRequest::default()
+            .insert_header((AUTHORIZATION, "Bearer abc.def.ghi"))
+            .to_http_request();
+        let none = TestRequest::default().to_http_request();
+        let two = TestRequest::default()
+            .append_header((AUTHORIZATION, "Bearer abc"))
+            .append_header((AUTHORIZATION, "Bearer abc"))
+            .to_http_request();
+
+        assert_eq!(bearer_token(&one), Ok("abc.def.ghi"));
+        assert_eq!(bearer_token(&none), Err(BearerError::Missing));
+        assert_eq!(bearer_token(&two), Err(BearerError::Malformed));
+    }
 
     #[test]
     fn the_scheme_is_case_insensitive_and_spaces_may_repeat() {

@@ -135,10 +135,14 @@ mod tests {
     use crate::store::MemoryCounters;
 
     fn throttle() -> Throttle {
+        throttle_with_ip_rate(30)
+    }
+
+    fn throttle_with_ip_rate(ip_rate_limit: u32) -> Throttle {
         let settings = ThrottleSettings {
             login_max_failures: 5,
             login_window: 900,
-            ip_rate_limit: 30,
+            ip_rate_limit,
             trusted_proxies: Default::default(),
             device_ttl: 7_776_000,
         };
@@ -147,6 +151,23 @@ mod tests {
 
     fn ip(n: u8) -> Attempter {
         Attempter::Ip(IpAddr::from([127, 0, 0, n]))
+    }
+
+    #[tokio::test]
+    async fn each_address_gets_its_burst_of_requests_and_zero_turns_the_limit_off() {
+        let t = throttle();
+        let (a, b) = (IpAddr::from([127, 0, 0, 1]), IpAddr::from([127, 0, 0, 2]));
+        for _ in 0..30 {
+            t.take_request(a, 0).await.unwrap();
+        }
+
+        let refused = t.take_request(a, 0).await.unwrap_err();
+        assert!(matches!(refused, ThrottleError::Limited { .. }));
+        t.take_request(b, 0).await.unwrap();
+        let off = throttle_with_ip_rate(0);
+        for _ in 0..100 {
+            off.take_request(a, 0).await.unwrap();
+        }
     }
 
     #[tokio::test]
@@ -218,5 +239,23 @@ mod tests {
         t.admit("a@example.com", &device, 1).await.unwrap();
         // The cap is the account's own: another account is untouched.
         t.admit("b@example.com", &ip(201), 1).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_account_wide_cap_counts_each_account_on_its_own() {
+        let t = throttle();
+        for n in 0..100u8 {
+            t.record_failure("a@example.com", &ip(n), 0).await.unwrap();
+        }
+
+        // B was never tried: no client is refused, not even one that failed on A.
+        t.admit("b@example.com", &ip(200), 1).await.unwrap();
+        t.admit("b@example.com", &ip(1), 1).await.unwrap();
+        // A stays capped for every untrusted client, one that never tried included.
+        let refused = t.admit("a@example.com", &ip(201), 1).await.unwrap_err();
+        assert!(matches!(
+            refused,
+            ThrottleError::Limited { retry_after: 3_599 }
+        ));
     }
 }

@@ -13,6 +13,10 @@ use crate::clock::ManualClock;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::KeyStore;
 
+mod csrf;
+mod device;
+mod header;
+
 const NOW: i64 = 1_800_000_000;
 const LEEWAY: i64 = 30;
 
@@ -147,6 +151,32 @@ fn an_access_token_never_outlives_its_session() {
 
     let claims = fixture.verifier().verify_at(&token, NOW).unwrap();
     assert_eq!(claims.exp, NOW + 100);
+}
+
+#[test]
+fn an_access_token_issued_at_or_after_its_sessions_end_lives_one_second() {
+    let fixture = fixture();
+    let roles = [];
+    let subject = Subject {
+        id: Uuid::new_v4(),
+        email: "alice@example.com",
+        roles: &roles,
+    };
+    let ring = fixture.store.current();
+
+    // The session ends now, a second ago, a day ago.
+    for ended in [NOW, NOW - 1, NOW - 86_400] {
+        let session = Session {
+            sid: Uuid::new_v4(),
+            auth_time: ended - 86_400,
+        };
+        let (token, expires_in) =
+            issue_access_token(&ring, &fixture.policy, subject, session, NOW).unwrap();
+
+        assert_eq!(expires_in, 1, "session ended at {ended}");
+        let claims = fixture.verifier().verify_at(&token, NOW).unwrap();
+        assert_eq!(claims.exp, NOW + 1);
+    }
 }
 
 #[test]
@@ -398,7 +428,11 @@ fn malformed_compact_forms_are_rejected() {
         format!("{}..{}", token.split('.').next().unwrap(), "sig"),
         token.replacen('.', "+.", 1),
     ] {
-        assert!(verifier.verify_at(&bad, NOW).is_err(), "{bad:?}");
+        assert_eq!(
+            verifier.verify_at(&bad, NOW),
+            Err(TokenError::Malformed),
+            "{bad:?}"
+        );
     }
 }
 
@@ -518,4 +552,21 @@ fn check_times_uses_the_injected_now_only() {
         Err(TokenError::IssuedInFuture)
     );
     assert!(check_times(i64::MAX, Some(i64::MIN), i64::MIN, NOW, i64::MAX).is_ok());
+}
+
+#[test]
+fn a_token_pair_prints_its_tokens_redacted() {
+    let pair = TokenPair {
+        access_token: "eyJ.access.token".into(),
+        token_type: "Bearer".into(),
+        expires_in: 900,
+        refresh_token: "eyJ.refresh.token".into(),
+        refresh_expires_in: 60,
+    };
+
+    assert_eq!(
+        format!("{pair:?}"),
+        "TokenPair { access_token: \"[redacted]\", token_type: \"Bearer\", expires_in: 900, \
+         refresh_token: \"[redacted]\", refresh_expires_in: 60 }"
+    );
 }

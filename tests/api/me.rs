@@ -74,6 +74,29 @@ async fn me_shows_the_roles_of_the_token() {
 }
 
 #[tokio::test]
+async fn a_user_with_many_roles_gets_a_5_kib_token_that_works() {
+    let app = spawn_app().await;
+    let roles: Vec<String> = (0..80)
+        .map(|n| format!("team-{n:02}:{}", "r".repeat(40)))
+        .collect();
+    let role_refs: Vec<&str> = roles.iter().map(String::as_str).collect();
+    app.add_user_with_roles("many@example.com", &role_refs)
+        .await;
+    let tokens = app.logged_in("many@example.com", PASSWORD).await;
+
+    let response = app.get_with_token("/auth/me", &tokens.access).await;
+
+    assert!(
+        (5_000..6_000).contains(&tokens.access.len()),
+        "{} bytes",
+        tokens.access.len()
+    );
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["roles"], json!(roles));
+}
+
+#[tokio::test]
 async fn me_needs_no_store_once_the_token_is_issued() {
     let app = spawn_app().await;
     let tokens = app.signed_up("alice@example.com").await;

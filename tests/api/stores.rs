@@ -465,3 +465,25 @@ async fn postgres_prunes_expired_rows_on_writes() {
     assert_eq!(count("retired_refresh_tokens").await, 0);
     assert_eq!(count("revoked_sessions").await, 1);
 }
+
+/// A SQL denylist's readiness check reads its own table: without the table, it fails.
+#[tokio::test]
+async fn a_sql_denylist_check_fails_when_its_table_is_gone() {
+    let (sqlite, dir) = sqlite_store().await;
+    let (postgres, _db) = postgres_store().await;
+    let url = format!("sqlite://{}", dir.path().join("authd.db").display());
+    let other_connection = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DROP TABLE revoked_sessions")
+        .execute(&other_connection)
+        .await
+        .unwrap();
+    sqlx::query("DROP TABLE revoked_sessions")
+        .execute(postgres.pool())
+        .await
+        .unwrap();
+
+    let sqlite: Arc<dyn RefreshDenylist> = sqlite;
+    let postgres: Arc<dyn RefreshDenylist> = postgres;
+    assert!(sqlite.check().await.is_err());
+    assert!(postgres.check().await.is_err());
+}

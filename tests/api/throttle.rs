@@ -43,6 +43,7 @@ on_both_counter_stores!(
     a_success_resets_the_count,
     unknown_accounts_are_throttled_exactly_like_known_ones,
     a_spray_from_many_addresses_cannot_lock_out_the_owners_device,
+    a_spray_on_one_account_leaves_every_other_account_open,
     wrong_current_passwords_count_like_failed_logins,
     the_ip_rate_limit_counts_register_login_and_refresh_per_address,
     concurrent_wrong_passwords_get_at_most_the_allowed_checks,
@@ -191,6 +192,26 @@ async fn a_spray_from_many_addresses_cannot_lock_out_the_owners_device(counters:
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn a_spray_on_one_account_leaves_every_other_account_open(counters: Counters) {
+    let (app, _prefix) = throttled_app(counters).await;
+    app.register("alice@example.com", PASSWORD).await;
+    app.register("bob@example.com", PASSWORD).await;
+    // 100 failures on alice from 100 addresses: alice's account-wide cap is spent.
+    for n in 0..100 {
+        let ip = format!("127.0.1.{}", n + 1);
+        let response = login_from(&app, &ip, "alice@example.com", WRONG).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "from {ip}");
+    }
+    // Bob logs in from an address of the spray and from a new one...
+    for ip in ["127.0.1.1", "127.0.2.1"] {
+        let response = login_from(&app, ip, "bob@example.com", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "bob from {ip}");
+    }
+    // ...while alice stays capped for every untrusted client.
+    let response = login_from(&app, "127.0.2.2", "alice@example.com", PASSWORD).await;
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
 
 async fn wrong_current_passwords_count_like_failed_logins(counters: Counters) {

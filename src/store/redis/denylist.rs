@@ -84,6 +84,20 @@ impl RedisDenylist {
     }
 }
 
+/// The rotation the script's reply names. Any other reply is an error, never a verdict: a
+/// script and a server out of step must fail closed as unavailable, not count as a replay.
+fn rotation_from(reply: &[String]) -> Result<Rotation, StoreError> {
+    match reply {
+        [word] if word == "rotated" => Ok(Rotation::Rotated),
+        [word] if word == "revoked" => Ok(Rotation::SessionRevoked),
+        [word] if word == "replayed" => Ok(Rotation::Replayed),
+        [word, pair] if word == "reused" => Ok(Rotation::Reused(pair.clone())),
+        other => Err(StoreError::unavailable(anyhow::anyhow!(
+            "redis rotate script answered {other:?}"
+        ))),
+    }
+}
+
 #[async_trait]
 impl RefreshDenylist for RedisDenylist {
     async fn rotate(&self, r: &Retirement, now: i64) -> Result<Rotation, StoreError> {
@@ -105,15 +119,7 @@ impl RefreshDenylist for RedisDenylist {
             .arg(r.jti.to_string())
             .arg(r.attempt.to_string());
         let reply: Vec<String> = self.redis.invoke(&invocation).await?;
-        match reply.as_slice() {
-            [word] if word == "rotated" => Ok(Rotation::Rotated),
-            [word] if word == "revoked" => Ok(Rotation::SessionRevoked),
-            [word] if word == "replayed" => Ok(Rotation::Replayed),
-            [word, pair] if word == "reused" => Ok(Rotation::Reused(pair.clone())),
-            other => Err(StoreError::unavailable(anyhow::anyhow!(
-                "redis rotate script answered {other:?}"
-            ))),
-        }
+        rotation_from(&reply)
     }
 
     async fn abandon(&self, r: &Retirement) -> Result<(), StoreError> {
@@ -136,5 +142,52 @@ impl RefreshDenylist for RedisDenylist {
 
     async fn check(&self) -> Result<(), StoreError> {
         self.redis.ping().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn each_answer_of_the_script_is_its_rotation() {
+        for (words, rotation) in [
+            (&["rotated"][..], Rotation::Rotated),
+            (&["revoked"], Rotation::SessionRevoked),
+            (&["replayed"], Rotation::Replayed),
+            (
+                &["reused", "{\"pair\":1}"],
+                Rotation::Reused("{\"pair\":1}".into()),
+            ),
+        ] {
+            assert_eq!(rotation_from(&reply(words)).unwrap(), rotation, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn any_other_answer_is_an_error_not_a_verdict() {
+        for words in [
+            &[][..],
+            &["replayed!"],
+            &["Rotated"],
+            &["reused"],
+            &["replayed", "extra"],
+            &["rotated", "extra"],
+            &["revoked", "extra"],
+            &["something", "pair"],
+            &["reused", "pair", "extra"],
+        ] {
+            assert!(
+                matches!(
+                    rotation_from(&reply(words)),
+                    Err(StoreError::Unavailable(_))
+                ),
+                "{words:?}"
+            );
+        }
     }
 }
