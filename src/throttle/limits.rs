@@ -245,7 +245,7 @@ mod tests {
     async fn the_account_wide_cap_counts_each_account_on_its_own() {
         let t = throttle();
         for n in 0..100u8 {
-            t.record_failure("a@example.com", &ip(n), 0).await.unwrap();
+            t.admit("a@example.com", &ip(n), 0).await.unwrap();
         }
 
         // B was never tried: no client is refused, not even one that failed on A.

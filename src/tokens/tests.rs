@@ -14,7 +14,6 @@ use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::KeyStore;
 
 mod csrf;
-mod device;
 mod header;
 
 const NOW: i64 = 1_800_000_000;
@@ -170,8 +169,15 @@ fn an_access_token_issued_at_or_after_its_sessions_end_lives_one_second() {
             sid: Uuid::new_v4(),
             auth_time: ended - 86_400,
         };
-        let (token, expires_in) =
-            issue_access_token(&ring, &fixture.policy, subject, session, NOW).unwrap();
+        let (token, expires_in) = issue_access_token(
+            &ring,
+            &fixture.policy,
+            subject,
+            session,
+            fixture.policy.client_ids.default_client(),
+            NOW,
+        )
+        .unwrap();
 
         assert_eq!(expires_in, 1, "session ended at {ended}");
         let claims = fixture.verifier().verify_at(&token, NOW).unwrap();

@@ -14,9 +14,16 @@ fn genuine_access_token_of(fixture: &Fixture, len: usize) -> String {
             roles,
         };
         let ring = fixture.store.current();
-        issue_access_token(&ring, &fixture.policy, subject, Session::start(NOW), NOW)
-            .unwrap()
-            .0
+        issue_access_token(
+            &ring,
+            &fixture.policy,
+            subject,
+            Session::start(NOW),
+            fixture.policy.client_ids.default_client(),
+            NOW,
+        )
+        .unwrap()
+        .0
     };
     let role = |width: usize| Role::parse(&"r".repeat(width)).unwrap();
     // Whole 64-character roles while another still fits, then one role sized to the byte;
@@ -29,12 +36,21 @@ fn genuine_access_token_of(fixture: &Fixture, len: usize) -> String {
             roles.push(role(64));
             continue;
         }
-        for width in 1..=64 {
-            with_last.pop();
-            with_last.push(role(width));
-            let token = issue(&with_last);
-            if token.len() == len {
-                return token;
+        // base64 grows in steps of 4 bytes per 3, and one more role may step over `len`:
+        // the last two roles are sized together.
+        with_last.pop();
+        with_last.pop();
+        for first in 1..=64 {
+            for second in 0..=64 {
+                let mut tail = with_last.clone();
+                tail.push(role(first));
+                if second > 0 {
+                    tail.push(role(second));
+                }
+                let token = issue(&tail);
+                if token.len() == len {
+                    return token;
+                }
             }
         }
         break;
