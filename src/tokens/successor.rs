@@ -43,10 +43,7 @@ pub fn seal_successor(retired_token: &str, pair: &TokenPair) -> Option<String> {
 pub fn open_successor(retired_token: &str, sealed: &str) -> Option<TokenPair> {
     let key = key(retired_token)?;
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-    if bytes.len() < NONCE_LEN {
-        return None;
-    }
-    let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+    let (nonce, ciphertext) = bytes.split_at_checked(NONCE_LEN)?;
     let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
     let mut ciphertext = ciphertext.to_vec();
     let plain = key
@@ -79,5 +76,11 @@ mod tests {
         damaged.replace_range(20..21, if &sealed[20..21] == "A" { "B" } else { "A" });
         assert_eq!(open_successor("retired.token.one", &damaged), None);
         assert_eq!(open_successor("retired.token.one", "short"), None);
+        // Shorter than a nonce, and a nonce with nothing sealed after it.
+        assert_eq!(open_successor("retired.token.one", "AAAA"), None);
+        assert_eq!(
+            open_successor("retired.token.one", "AAAAAAAAAAAAAAAA"),
+            None
+        );
     }
 }

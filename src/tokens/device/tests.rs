@@ -91,4 +91,29 @@ fn device_tokens_print_redacted() {
     let issued =
         issue_device_token(&keys.current(), owner(0), DeviceId::random(), NOW, TTL).unwrap();
     assert!(!format!("{issued:?}").contains(&issued.token));
+    assert_eq!(
+        format!("{issued:?}"),
+        format!("DeviceToken {{ token: \"[redacted]\", expires_in: {TTL} }}")
+    );
+}
+
+#[test]
+fn a_device_token_of_512_bytes_verifies_and_one_of_513_is_refused() {
+    let (_dir, keys) = keys();
+    let ring = keys.current();
+    let issued = issue_device_token(&ring, owner(0), DeviceId::random(), NOW, TTL).unwrap();
+    // Leading zeros keep the issue time, so the MAC stays right at any length.
+    let (rest, tag) = issued.token.rsplit_once('.').unwrap();
+    let (head, issued_at) = rest.rsplit_once('.').unwrap();
+    let of_len = |len: usize| {
+        let zeros = "0".repeat(len - issued.token.len());
+        format!("{head}.{zeros}{issued_at}.{tag}")
+    };
+    let (at_the_cap, over_the_cap) = (of_len(512), of_len(513));
+    assert_eq!((at_the_cap.len(), over_the_cap.len()), (512, 513));
+    assert!(verify_device_token(&ring, owner(0), &at_the_cap, NOW, TTL).is_some());
+    assert_eq!(
+        verify_device_token(&ring, owner(0), &over_the_cap, NOW, TTL),
+        None
+    );
 }
