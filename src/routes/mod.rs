@@ -9,6 +9,7 @@ mod logout;
 mod me;
 mod refresh;
 mod register;
+mod verify;
 
 use actix_web::error::QueryPayloadError;
 use actix_web::http::{header, Method};
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(account::change_password),
         ),
         ("/auth/me", Method::GET, get().to(me::me)),
+        ("/auth/verify", Method::GET, get().to(verify::verify)),
         ("/admin/users", Method::GET, get().to(admin::list_users)),
         ("/.well-known/jwks.json", Method::GET, get().to(jwks::jwks)),
         ("/healthz", Method::GET, get().to(health::healthz)),

@@ -27,3 +27,4 @@ mod register;
 mod scale;
 mod stores;
 mod throttle;
+mod verify;
