@@ -12,7 +12,7 @@ export interface Clock {
 
 /** The part of `navigator.locks` the client uses. */
 export interface LockManager {
-  request<T>(name: string, callback: (lock: unknown) => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { signal?: AbortSignal }, callback: (lock: unknown) => Promise<T>): Promise<T>;
 }
 
 /** The part of a BroadcastChannel the client uses. */

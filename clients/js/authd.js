@@ -23,6 +23,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Browsers fire a setTimeout of more than 2^31-1 ms at once; longer waits are re-armed. */
 const MAX_TIMER = 2 ** 31 - 1;
 const INVALID_TOKEN = /\berror\s*=\s*"?invalid_token\b/i;
+/**
+ * How long the tab that rotated keeps the lock of the session version it retired: far
+ * longer than a BroadcastChannel message takes to reach the other tabs, so no tab that has
+ * not yet heard of the new pair can take the lock and send the retired refresh token.
+ */
+const RETIRED_LOCK_HOLD = 5_000;
 
 /**
  * @typedef {'header' | 'cookie'} Carrier
@@ -34,7 +40,8 @@ const INVALID_TOKEN = /\berror\s*=\s*"?invalid_token\b/i;
  * @property {(id: unknown) => void} clearTimeout
  *
  * @typedef {object} LockManager  the part of `navigator.locks` this module uses
- * @property {<T>(name: string, callback: (lock: unknown) => Promise<T>) => Promise<T>} request
+ * @property {<T>(name: string, options: { signal?: AbortSignal },
+ *   callback: (lock: unknown) => Promise<T>) => Promise<T>} request
  *
  * @typedef {object} Channel  the part of a BroadcastChannel this module uses
  * @property {(data: any) => void} postMessage
@@ -146,6 +153,8 @@ export class AuthClient {
   /** @type {Session | null} */ #session = null;
   /** @type {unknown} */ #timer = null;
   /** @type {Promise<boolean> | null} */ #inflight = null;
+  /** @type {Set<AbortController>} lock requests to drop when the session changes */
+  #lockWaits = new Set();
   /** @type {string | undefined} */ #deviceToken;
   /** @type {Map<string, Set<(detail: any) => void>>} */ #listeners = new Map();
 
@@ -429,30 +438,62 @@ export class AuthClient {
    */
   #refresh(seen) {
     // One refresh per tab at a time; the lock makes it one per profile.
-    this.#inflight ??= this.#exclusive(() => this.#refreshLocked(seen)).finally(() => {
+    const refresh = () => this.#refreshLocked(seen);
+    this.#inflight ??= (this.#locks ? this.#versionLock(this.#locks, seen, refresh)
+      : this.#channelLock ? this.#channelLock.run(refresh)
+      : refresh()
+    ).finally(() => {
       this.#inflight = null;
     });
     return this.#inflight;
   }
 
   /**
-   * @template T
-   * @param {() => Promise<T>} fn
-   * @returns {Promise<T>}
+   * Web Locks: one lock per session version, so the refresh of a version runs in one tab.
+   * Chromium may grant a waiting tab the lock before the holder's BroadcastChannel message
+   * reaches it, so a released lock would let that tab send the token just retired. Instead
+   * the tab that rotated keeps the retired version's lock a while, and a tab waiting for it
+   * stops waiting when the new session (or a sign-out) reaches it: see #adopt and #drop.
+   * @param {LockManager} locks
+   * @param {string | null} seen
+   * @param {() => Promise<boolean>} fn
+   * @returns {Promise<boolean>}
    */
-  #exclusive(fn) {
-    if (this.#locks) return this.#locks.request(`${this.#name}:refresh`, () => fn());
-    if (this.#channelLock) return this.#channelLock.run(fn);
-    return fn();
+  #versionLock(locks, seen, fn) {
+    return new Promise((resolve, reject) => {
+      const waiting = new AbortController();
+      this.#lockWaits.add(waiting);
+      locks
+        .request(`${this.#name}:refresh:${seen}`, { signal: waiting.signal }, async () => {
+          this.#lockWaits.delete(waiting);
+          await fn().then(resolve, reject);
+          // Rotated, or refused and signed out: no other tab may send this version's token.
+          // A failure that left the session as it was (503, offline) releases at once, so
+          // another tab may retry with it, as authd allows.
+          if ((this.#session?.version ?? null) !== seen) {
+            await new Promise((done) => this.#clock.setTimeout(() => done(undefined), RETIRED_LOCK_HOLD));
+          }
+        })
+        .catch((e) => {
+          this.#lockWaits.delete(waiting);
+          // Aborted: another tab's result arrived while this one waited.
+          if (waiting.signal.aborted) resolve(!!this.#session);
+          else reject(e);
+        });
+    });
+  }
+
+  /** The session changed: a tab waiting to refresh the old one has nothing left to do. */
+  #stopWaitingForLocks() {
+    for (const waiting of this.#lockWaits) waiting.abort();
+    this.#lockWaits.clear();
   }
 
   /** @param {string | null} seen */
   async #refreshLocked(seen) {
     const s = this.#session;
     // While this tab waited for the lock, the holder's result (or sign-out) was adopted: the
-    // token this tab would send is retired, and sending it would be a replay. (Web Locks do
-    // not promise to grant the lock after the holder's message arrives; when the grant wins
-    // that race, authd's reuse grace answers the retired token with the same new pair.)
+    // token this tab would send is retired, and sending it would be a replay.
     if ((s?.version ?? null) !== seen) return !!s;
     if (this.#carrier === 'header' ? !s?.refresh : !s && !this.#csrf()) return false;
     let data;
@@ -538,6 +579,7 @@ export class AuthClient {
   #adopt(s, reason) {
     const was = this.#session;
     this.#session = s;
+    this.#stopWaitingForLocks();
     this.#schedule();
     this.#emit(reason === 'refresh' && was ? 'refreshed' : 'signedIn', this.state);
   }
@@ -552,6 +594,7 @@ export class AuthClient {
   #drop(detail) {
     if (!this.#session) return;
     this.#session = null;
+    this.#stopWaitingForLocks();
     this.#schedule();
     this.#emit('signedOut', detail);
   }

@@ -70,23 +70,38 @@ export function createProfile() {
     }
   }
 
+  // Web Locks as Chromium grants them: the next waiter gets a released lock at once, before
+  // any BroadcastChannel message the holder posted reaches it. A request whose `signal`
+  // aborts while it waits rejects with an AbortError and never gets the lock.
   const queues = new Map();
   const locks = {
     grants: 0,
+    held: () => [...queues].filter(([, q]) => q.length && q[0].granted).map(([name]) => name),
     async request(name, ...args) {
       const callback = args.at(-1);
+      const signal = args.length > 1 ? args[0]?.signal : undefined;
       if (!queues.has(name)) queues.set(name, []);
       const queue = queues.get(name);
-      await new Promise((grant) => {
-        queue.push(grant);
-        if (queue.length === 1) setImmediate(grant);
+      const entry = { granted: false };
+      await new Promise((grant, refuse) => {
+        entry.grant = () => {
+          entry.granted = true;
+          grant();
+        };
+        signal?.addEventListener('abort', () => {
+          if (entry.granted) return;
+          queue.splice(queue.indexOf(entry), 1);
+          refuse(new DOMException('aborted', 'AbortError'));
+        });
+        queue.push(entry);
+        if (queue.length === 1) setImmediate(entry.grant);
       });
       locks.grants++;
       try {
         return await callback({ name, mode: 'exclusive' });
       } finally {
         queue.shift();
-        if (queue.length) setImmediate(queue[0]);
+        queue[0]?.grant();
       }
     },
   };
@@ -182,7 +197,11 @@ export function createServer(clock, { accessTtl = 900, refreshTtl = 1_209_600 } 
         return answer(mint(body.email, `sid-${++sids}`), cookies, jar);
       }
       case 'POST /auth/refresh': {
-        if (server.refuseRefresh) return fail(server.refuseRefresh.status, server.refuseRefresh.error);
+        if (server.refuseRefresh) {
+          const { status, error, once } = server.refuseRefresh;
+          if (once) server.refuseRefresh = null;
+          return fail(status, error);
+        }
         const fromCookie = !body.refresh_token && cookie(REFRESH);
         if (fromCookie && !csrfOk()) return fail(403, 'csrf_failed');
         const token = body.refresh_token ?? fromCookie;
