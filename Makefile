@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
-.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants
+.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -34,6 +34,16 @@ fuzz:
 MUTANTS_SCOPE ?= all
 mutants:
 	MUTANTS_SCOPE=$(MUTANTS_SCOPE) bash scripts/mutants.sh
+
+## End-to-end suites: the JS client's unit tests and the SPA demo in headless Chromium
+## (Debian's, installed when missing; npm packages from the committed lockfiles).
+e2e:
+	bash scripts/e2e.sh
+
+## The SPA demo on http://localhost:5173 against authd on http://localhost:8080 (cookies
+## on, the demo's origin allowed). Ctrl-C stops both.
+spa: release
+	bash scripts/spa.sh
 
 build:
 	$(CARGO) build

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make e2e`: the end-to-end suites, against the debug binary `cargo build` makes.
+# Installs what they need when it is missing: Debian's chromium (never a browser download),
+# and the npm packages pinned in the committed lockfiles (`npm ci`).
+#   - clients/js: the browser client's unit tests (node's test runner, fake fetch);
+#   - tests/e2e/browser: the SPA demo in headless Chromium against a real authd.
+# E2E_VERBOSE=1 shows every line the servers print.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    echo "== installing $* (apt-get)"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[[ -x $CHROMIUM ]] || apt_install chromium
+"$CHROMIUM" --version 2>/dev/null | head -1
+
+echo "== cargo build (the authd binary the browser tests start)"
+cargo build --bin authd
+export AUTHD_BIN=${AUTHD_BIN:-$PWD/${CARGO_TARGET_DIR:-target}/debug/authd}
+
+echo "== clients/js: unit tests"
+(cd clients/js && npm test)
+
+echo "== tests/e2e: npm ci"
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "== tests/e2e/browser: the SPA demo in Chromium (screenshots in examples/spa/screenshots)"
+(cd tests/e2e && npm test)
