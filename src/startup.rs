@@ -16,7 +16,7 @@ use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::http::{limit_request_size, CorsPolicy};
 use crate::keys::KeyStore;
-use crate::routes::configure;
+use crate::routes::{configure, ServerMetadata};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::store::connect_stores;
@@ -57,12 +57,17 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("AUTHD_BIND")?.port();
+        let host = settings.bind.rsplit_once(':').map_or("", |(host, _)| host);
+        let public_url =
+            (settings.public_url.clone()).unwrap_or_else(|| format!("http://{host}:{port}"));
+        let metadata = web::Data::new(ServerMetadata::new(&settings.tokens.issuer, &public_url));
         let app_shared = shared.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(cors.middleware())
                 .wrap(from_fn(limit_request_size))
                 .wrap(access_log())
+                .app_data(metadata.clone())
                 .configure(|cfg| app_shared.register(cfg))
                 .configure(configure)
         })
@@ -71,10 +76,8 @@ impl Application {
         .run();
         let reloader = keys.spawn_reloader();
         let purger = shared.spawn_purger();
-        log::info!(
-            "authd listening on {}:{port}",
-            settings.bind.rsplit_once(':').map_or("", |(host, _)| host)
-        );
+        log::info!("authd listening on {host}:{port}");
+        log::info!("public URL (AUTHD_PUBLIC_URL) {public_url}");
         Ok(Self {
             port,
             server,

@@ -6,6 +6,7 @@ mod body;
 mod client_ip;
 mod conditional;
 mod cors;
+mod form;
 mod limits;
 mod rate_limit;
 
@@ -16,8 +17,9 @@ pub use body::JsonObject;
 pub use client_ip::ClientIp;
 pub use conditional::none_match;
 pub use cors::CorsPolicy;
+pub use form::Form;
 pub use limits::{limit_request_size, MAX_BODY_BYTES, MAX_HEAD_BYTES};
-pub use rate_limit::limit_client_rate;
+pub use rate_limit::{limit_client_rate, limit_client_rate_oauth};
 
 /// `X-CSRF-Token`: the echo of the CSRF cookie on cookie-authenticated unsafe requests.
 pub const CSRF_HEADER: HeaderName = HeaderName::from_static("x-csrf-token");

@@ -7,6 +7,7 @@ mod jwks;
 mod login;
 mod logout;
 mod me;
+mod oauth;
 mod refresh;
 mod register;
 mod verify;
@@ -17,13 +18,15 @@ use actix_web::middleware::from_fn;
 use actix_web::{guard, web, HttpResponse, ResponseError, Route};
 
 use crate::error::ApiError;
-use crate::http::{limit_client_rate, MAX_BODY_BYTES};
+use crate::http::{limit_client_rate, limit_client_rate_oauth, MAX_BODY_BYTES};
+pub use oauth::ServerMetadata;
 
 /// Registers every authd route, the JSON error handlers and the JSON 404/405 answers.
-/// Register, login and refresh count against the per-IP request rate; every GET route
-/// answers HEAD too.
+/// Register, login, refresh and the OAuth token endpoint count against the per-IP request
+/// rate; every GET route answers HEAD too.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let rated = |route: Route| route.wrap(from_fn(limit_client_rate));
+    let rated_oauth = |route: Route| route.wrap(from_fn(limit_client_rate_oauth));
     let table = [
         (
             "/auth/register",
@@ -55,6 +58,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/auth/verify", Method::GET, get().to(verify::verify)),
         ("/admin/users", Method::GET, get().to(admin::list_users)),
         ("/.well-known/jwks.json", Method::GET, get().to(jwks::jwks)),
+        (
+            "/oauth/token",
+            Method::POST,
+            rated_oauth(web::post().to(oauth::token)),
+        ),
+        ("/oauth/revoke", Method::POST, web::post().to(oauth::revoke)),
+        (
+            "/.well-known/oauth-authorization-server",
+            Method::GET,
+            get().to(oauth::metadata),
+        ),
         ("/healthz", Method::GET, get().to(health::healthz)),
         ("/readyz", Method::GET, get().to(health::readyz)),
     ];

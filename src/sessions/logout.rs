@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::{SessionError, Sessions};
-use crate::tokens::RefreshClaims;
+use crate::tokens::{AccessClaims, RefreshClaims};
 
 impl Sessions {
     /// Revokes the session of `claims` until it could no longer be refreshed anyway.
@@ -15,6 +15,27 @@ impl Sessions {
         self.denylist.revoke_session(claims.sid, until, now).await?;
         log::info!(
             "logout of user {}: session {} revoked",
+            claims.sub,
+            claims.sid
+        );
+        Ok(())
+    }
+
+    /// Revokes the session an access token belongs to (RFC 7009 revocation of an access
+    /// token): its session began no later than the token's `iat`, so it ends by
+    /// `iat` + `AUTHD_SESSION_TTL`.
+    pub async fn revoke_session_of(
+        &self,
+        claims: &AccessClaims,
+        now: i64,
+    ) -> Result<(), SessionError> {
+        let until = claims
+            .iat
+            .saturating_add(self.policy.session_ttl)
+            .saturating_add(self.policy.leeway);
+        self.denylist.revoke_session(claims.sid, until, now).await?;
+        log::info!(
+            "revocation of an access token of user {}: session {} revoked",
             claims.sub,
             claims.sid
         );

@@ -13,7 +13,7 @@ use crate::hashing::Argon2Settings;
 use parse::{
     parse_argon2, parse_cidrs, parse_client_ids, parse_cors_origins, parse_min_length,
     parse_non_empty, parse_on_off, parse_positive_duration, parse_positive_u32,
-    parse_positive_usize, parse_usize,
+    parse_positive_usize, parse_public_url, parse_usize,
 };
 pub use parse::{parse_duration, CorsOrigins, TrustedProxies};
 
@@ -29,6 +29,11 @@ pub struct Settings {
         global = true
     )]
     pub bind: String,
+
+    /// The absolute URL clients reach authd at: the base of the server metadata's URLs
+    /// (default `http://` + the bound address).
+    #[arg(long, env = "AUTHD_PUBLIC_URL", value_parser = parse_public_url, global = true)]
+    pub public_url: Option<String>,
 
     #[command(flatten)]
     pub database: DatabaseSettings,

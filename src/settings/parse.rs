@@ -98,6 +98,24 @@ pub(super) fn parse_non_empty(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// `AUTHD_PUBLIC_URL`: an absolute `http(s)://host[:port][/path]` URL, without query or
+/// fragment; a trailing `/` is dropped, so `{url}/oauth/token` is always well formed.
+pub(super) fn parse_public_url(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    if rest.contains(['?', '#']) || !rest.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must have no query, fragment, space or non-ASCII character".into());
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
 pub(super) fn parse_on_off(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
@@ -213,6 +231,29 @@ mod tests {
         assert!(proxies.contains(&"10.1.2.3".parse().unwrap()));
         assert!(proxies.contains(&"::ffff:10.1.2.3".parse().unwrap()));
         assert!(!proxies.contains(&"11.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_http_url_without_its_trailing_slash() {
+        assert_eq!(
+            parse_public_url("https://auth.example.com/").unwrap(),
+            "https://auth.example.com"
+        );
+        assert_eq!(
+            parse_public_url("http://localhost:8080/authd").unwrap(),
+            "http://localhost:8080/authd"
+        );
+        for bad in [
+            "auth.example.com",
+            "ftp://x",
+            "https://",
+            "https:///path",
+            "https://a/?q",
+            "https://a/#f",
+            "https://a b",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod login;
 mod logout;
 mod me;
 mod methods;
+mod oauth;
 mod process;
 mod refresh;
 mod register;

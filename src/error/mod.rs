@@ -1,7 +1,8 @@
 //! `ApiError`: the one place an error becomes an HTTP answer. One table maps each variant to
 //! its status, code, challenge and `Retry-After`; the library's own errors (flows, throttle,
 //! stores, hashing, CSRF) convert into it here. Real causes are kept as sources, logged
-//! once when the answer is made, and never sent.
+//! once when the answer is made, and never sent. The OAuth 2.0 endpoints answer the same
+//! errors in RFC 6749 §5.2's shape instead: see `oauth`.
 
 use std::error::Error as _;
 
@@ -15,6 +16,10 @@ use crate::sessions::SessionError;
 use crate::store::StoreError;
 use crate::throttle::ThrottleError;
 use crate::tokens::CsrfError;
+
+mod oauth;
+
+pub use oauth::OAuthError;
 
 const REALM: &str = "Bearer realm=\"authd\"";
 /// Seconds a client should wait after a 503 before trying again.
