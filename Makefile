@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
-.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa
+.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa screenshots
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -39,6 +39,10 @@ mutants:
 ## (Debian's, installed when missing; npm packages from the committed lockfiles).
 e2e:
 	bash scripts/e2e.sh
+
+## Refresh the README's screenshots (examples/spa/screenshots) from a run of the browser tests.
+screenshots:
+	E2E_SCREENSHOTS=$(CURDIR)/examples/spa/screenshots bash scripts/e2e.sh
 
 ## The SPA demo on http://localhost:5173 against authd on http://localhost:8080 (cookies
 ## on, the demo's origin allowed). Ctrl-C stops both.

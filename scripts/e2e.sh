@@ -32,7 +32,7 @@ echo "== clients/js: unit tests"
 echo "== tests/e2e: npm ci"
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "== tests/e2e/browser: the SPA demo in Chromium (screenshots in examples/spa/screenshots)"
+echo "== tests/e2e/browser: the SPA demo in Chromium (screenshots in ${E2E_SCREENSHOTS:-target/e2e-screenshots})"
 (cd tests/e2e && npm test)
 
 echo "== tests/e2e/oauth: OAuth 2.0 client libraries (Authlib, requests-oauthlib)"

@@ -7,7 +7,9 @@ import { chromium } from 'playwright-core';
 
 import { ROOT } from './servers.mjs';
 
-export const SCREENSHOTS = process.env.E2E_SCREENSHOTS ?? join(ROOT, 'examples/spa/screenshots');
+/** Where screenshots go: under target/ (so a run leaves the tree clean), or E2E_SCREENSHOTS
+ * (`make screenshots` refreshes the committed ones in examples/spa/screenshots). */
+export const SCREENSHOTS = process.env.E2E_SCREENSHOTS ?? join(ROOT, 'target/e2e-screenshots');
 
 export function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
