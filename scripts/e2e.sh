@@ -4,8 +4,10 @@
 # and the npm packages pinned in the committed lockfiles (`npm ci`).
 #   - clients/js: the browser client's unit tests (node's test runner, fake fetch);
 #   - tests/e2e/browser: the SPA demo in headless Chromium against a real authd;
-#   - tests/e2e/oauth: Authlib and requests-oauthlib, unchanged, against a real authd
-#     (pinned in tests/e2e/oauth/requirements.txt, installed into a venv under target/).
+#   - tests/e2e/oauth: Authlib and requests-oauthlib, unchanged, against a real authd;
+#   - tests/e2e/openapi: /openapi.json validated as OpenAPI 3.1, and schemathesis against
+#     the live server (Python packages pinned in tests/e2e/requirements.txt, installed
+#     into a venv under target/).
 # E2E_VERBOSE=1 shows every line the servers print.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +37,8 @@ echo "== tests/e2e: npm ci"
 echo "== tests/e2e/browser: the SPA demo in Chromium (screenshots in ${E2E_SCREENSHOTS:-target/e2e-screenshots})"
 (cd tests/e2e && npm test)
 
-echo "== tests/e2e/oauth: OAuth 2.0 client libraries (Authlib, requests-oauthlib)"
+echo "== tests/e2e/oauth, tests/e2e/openapi: Authlib, requests-oauthlib, the OpenAPI document, schemathesis"
 venv=$(realpath -m "${CARGO_TARGET_DIR:-target}/e2e-venv")
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/oauth/requirements.txt
-(cd tests/e2e/oauth && "$venv/bin/pytest" -q -p no:cacheprovider .)
+"$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/requirements.txt
+(cd tests/e2e && "$venv/bin/pytest" -q -p no:cacheprovider oauth openapi)

@@ -16,7 +16,7 @@ use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::http::{limit_request_size, CorsPolicy};
 use crate::keys::KeyStore;
-use crate::routes::{configure, ServerMetadata};
+use crate::routes::{configure, OpenApiDocument, ServerMetadata};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::store::connect_stores;
@@ -61,6 +61,7 @@ impl Application {
         let public_url =
             (settings.public_url.clone()).unwrap_or_else(|| format!("http://{host}:{port}"));
         let metadata = web::Data::new(ServerMetadata::new(&settings.tokens.issuer, &public_url));
+        let openapi = web::Data::new(OpenApiDocument::new());
         let app_shared = shared.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -68,6 +69,7 @@ impl Application {
                 .wrap(from_fn(limit_request_size))
                 .wrap(access_log())
                 .app_data(metadata.clone())
+                .app_data(openapi.clone())
                 .configure(|cfg| app_shared.register(cfg))
                 .configure(configure)
         })

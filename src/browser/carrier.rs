@@ -38,9 +38,13 @@ impl RefreshCarrier {
     }
 }
 
-#[derive(Deserialize)]
-struct RefreshBody {
+/// The body of `/auth/refresh` and `/auth/logout`: the refresh token, or for a cookie
+/// session nothing (the `__Host-authd_refresh` cookie carries it).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RefreshBody {
+    /// Empty or absent: the refresh cookie (cookie sessions only).
     #[serde(default)]
+    #[schema(min_length = 1)]
     refresh_token: Option<String>,
 }
 

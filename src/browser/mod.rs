@@ -18,10 +18,9 @@ mod origin;
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
-use serde_json::json;
 use uuid::Uuid;
 
-pub use carrier::RefreshCarrier;
+pub use carrier::{RefreshBody, RefreshCarrier};
 pub use jar::{only_cookie, AmbiguousCookie};
 
 use crate::error::ApiError;
@@ -164,11 +163,20 @@ fn tokens_in_cookies(
             device.expires_in.min(MAX_COOKIE_AGE),
         ));
     }
-    no_store(response.json(json!({
-        "token_type": "cookie",
-        "expires_in": pair.expires_in,
-        "refresh_expires_in": pair.refresh_expires_in,
-    })))
+    no_store(response.json(CookieSession {
+        token_type: "cookie",
+        expires_in: pair.expires_in,
+        refresh_expires_in: pair.refresh_expires_in,
+    }))
+}
+
+/// The body of a login or refresh answered in cookies: only how long they live.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CookieSession {
+    #[schema(example = "cookie")]
+    token_type: &'static str,
+    expires_in: i64,
+    refresh_expires_in: i64,
 }
 
 /// Expires the three session cookies (the device cookie stays: it marks a known device).

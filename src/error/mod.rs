@@ -19,7 +19,7 @@ use crate::tokens::CsrfError;
 
 mod oauth;
 
-pub use oauth::OAuthError;
+pub use oauth::{OAuthError, OAuthErrorBody};
 
 const REALM: &str = "Bearer realm=\"authd\"";
 /// Seconds a client should wait after a 503 before trying again.
@@ -83,9 +83,13 @@ struct Answer {
     retry_after: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
+/// The body of every failure (the OAuth 2.0 endpoints answer [`OAuthErrorBody`]).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `invalid_request`, `invalid_token`, `rate_limited`, …
+    #[schema(example = "invalid_request")]
+    error: &'static str,
+    /// For humans; may change.
     message: String,
 }
 

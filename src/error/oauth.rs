@@ -28,9 +28,11 @@ pub enum OAuthError {
     Api(#[from] ApiError),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
+/// RFC 6749 §5.2's error body.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OAuthErrorBody {
+    #[schema(example = "invalid_grant")]
+    error: &'static str,
     error_description: String,
 }
 
@@ -90,7 +92,7 @@ impl ResponseError for OAuthError {
             }
             _ => {}
         }
-        response.json(ErrorBody {
+        response.json(OAuthErrorBody {
             error: code,
             error_description: self.to_string(),
         })

@@ -23,7 +23,8 @@ impl Form {
     pub fn parse(body: &[u8]) -> Result<Self, OAuthError> {
         let mut params = HashMap::new();
         for (name, value) in form_urlencoded::parse(body) {
-            if value.is_empty() {
+            // `=x` names nothing; an empty value is an absent parameter (RFC 6749 §3.1).
+            if name.is_empty() || value.is_empty() {
                 continue;
             }
             if params
@@ -112,7 +113,7 @@ mod tests {
     fn a_repeated_parameter_is_invalid_request_and_an_empty_one_is_absent() {
         let err = Form::parse(b"grant_type=password&grant_type=refresh_token").unwrap_err();
         assert!(matches!(err, OAuthError::InvalidRequest(m) if m.contains("grant_type")));
-        let form = Form::parse(b"scope=&client_id=").unwrap();
+        let form = Form::parse(b"scope=&client_id=&=a&=b").unwrap();
         assert_eq!(form.get("scope"), None);
         assert!(matches!(
             form.required("client_id"),

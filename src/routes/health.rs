@@ -7,31 +7,74 @@
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::sessions::Sessions;
 use crate::store::StoreError;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Readiness {
+    Ready,
+    Degraded,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Check {
+    Ok,
+    Down,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Checks {
+    database: Check,
+    denylist: Check,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    status: Readiness,
+    checks: Checks,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "The process is alive.", body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "What each store says; 200 even when one is down (alert on `degraded`).", body = Ready)))]
 pub async fn readyz(sessions: web::Data<Sessions>) -> HttpResponse {
     let (database, denylist) = tokio::join!(
         check(sessions.users.check()),
         check(sessions.denylist.check())
     );
     let status = if database && denylist {
-        "ready"
+        Readiness::Ready
     } else {
-        "degraded"
+        Readiness::Degraded
     };
-    let word = |ok: bool| if ok { "ok" } else { "down" };
+    let word = |ok: bool| if ok { Check::Ok } else { Check::Down };
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"status": status, "checks": {"database": word(database), "denylist": word(denylist)}}))
+        .json(Ready {
+            status,
+            checks: Checks {
+                database: word(database),
+                denylist: word(denylist),
+            },
+        })
 }
 
 async fn check(probe: impl std::future::Future<Output = Result<(), StoreError>>) -> bool {

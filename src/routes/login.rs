@@ -2,30 +2,55 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use crate::browser::{answer_in_cookies, device_cookie, CookieCarrier};
+use crate::browser::{answer_in_cookies, device_cookie, CookieCarrier, CookieSession};
 use crate::clock::Clock;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::http::{no_store, ClientIp, JsonObject};
 use crate::keys::KeyStore;
 use crate::sessions::{LoginAttempt, Sessions};
 use crate::tokens::TokenPair;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(example = "alice@example.com")]
     email: String,
+    #[schema(example = "correct horse battery staple")]
     password: String,
+    /// The `device_token` of an earlier login of this account: counts this client as a
+    /// known device for the login limits.
     #[serde(default)]
     device_token: Option<String>,
 }
 
-#[derive(Serialize)]
-struct LoginResponse {
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
     #[serde(flatten)]
     pair: TokenPair,
+    /// Send it back at the next login (`device_token`).
     device_token: String,
 }
 
+#[utoipa::path(
+    post, path = "/auth/login", tag = "sessions",
+    request_body = LoginRequest,
+    params(("X-Auth-Transport" = Option<String>, Header,
+        description = "`cookie` (with `AUTHD_COOKIES=on`): answer in HttpOnly cookies instead of the body.")),
+    responses(
+        (status = 200, description = "A token pair and a device token; for a cookie session only the lifetimes (the tokens are in `Set-Cookie`).",
+            content((LoginResponse = "application/json"), (CookieSession = "application/json")),
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "`invalid_request`: malformed JSON, a missing or mistyped field.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: a body over 16 KiB.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not JSON, or compressed.", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: the same answer for an unknown email and a wrong password.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many failed logins for this account and client, or the per-IP rate.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "`unavailable`: a store is down or the hashing pool is full.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
 pub async fn login(
     req: HttpRequest,
     (sessions, keys, clock): (

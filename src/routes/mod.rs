@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod docs;
 mod health;
 mod jwks;
 mod login;
@@ -19,15 +20,34 @@ use actix_web::{guard, web, HttpResponse, ResponseError, Route};
 
 use crate::error::ApiError;
 use crate::http::{limit_client_rate, limit_client_rate_oauth, MAX_BODY_BYTES};
+pub use docs::{ApiDoc, OpenApiDocument};
 pub use oauth::ServerMetadata;
 
 /// Registers every authd route, the JSON error handlers and the JSON 404/405 answers.
 /// Register, login, refresh and the OAuth token endpoint count against the per-IP request
 /// rate; every GET route answers HEAD too.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(query_config());
+    for (path, method, route) in table() {
+        cfg.service(resource(path, method, route));
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+/// Every route's path and method, for the test that holds the OpenAPI document to them.
+pub fn routes() -> Vec<(&'static str, Method)> {
+    table()
+        .into_iter()
+        .map(|(path, method, _)| (path, method))
+        .collect()
+}
+
+/// The one route table.
+fn table() -> Vec<(&'static str, Method, Route)> {
     let rated = |route: Route| route.wrap(from_fn(limit_client_rate));
     let rated_oauth = |route: Route| route.wrap(from_fn(limit_client_rate_oauth));
-    let table = [
+    vec![
         (
             "/auth/register",
             Method::POST,
@@ -71,13 +91,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ),
         ("/healthz", Method::GET, get().to(health::healthz)),
         ("/readyz", Method::GET, get().to(health::readyz)),
-    ];
-    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .app_data(query_config());
-    for (path, method, route) in table {
-        cfg.service(resource(path, method, route));
-    }
-    cfg.default_service(web::to(not_found));
+        ("/openapi.json", Method::GET, get().to(docs::openapi_json)),
+        ("/docs", Method::GET, get().to(docs::docs)),
+    ]
 }
 
 /// A GET route that answers HEAD as well (RFC 9110 §9.3.2): the handler runs as for GET

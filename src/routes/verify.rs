@@ -4,7 +4,7 @@
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::HttpResponse;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extractor::AuthenticatedUser;
 use crate::http::no_store;
 
@@ -14,6 +14,22 @@ const ROLES: HeaderName = HeaderName::from_static("x-auth-roles");
 const SESSION_ID: HeaderName = HeaderName::from_static("x-auth-session-id");
 const CLIENT_ID: HeaderName = HeaderName::from_static("x-auth-client-id");
 
+#[utoipa::path(
+    get, path = "/auth/verify", tag = "tokens",
+    responses(
+        (status = 200, description = "A valid access token; who it names is in the headers, the body is empty.",
+            headers(
+                ("X-Auth-User-Id" = String, description = "`sub`"),
+                ("X-Auth-Email" = String, description = "`email`"),
+                ("X-Auth-Roles" = String, description = "`roles`, comma-separated; empty for none"),
+                ("X-Auth-Session-Id" = String, description = "`sid`"),
+                ("X-Auth-Client-Id" = String, description = "`client_id`"),
+            )),
+        (status = 401, description = "`invalid_token`: no, or no valid, access token.", body = ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"authd\"`, with `error=\"invalid_token\"` for a bad token."))),
+    ),
+    security(("bearer" = []), ("access_cookie" = []))
+)]
 pub async fn verify(user: AuthenticatedUser) -> Result<HttpResponse, ApiError> {
     let mut response = no_store(HttpResponse::Ok().finish());
     let headers = response.headers_mut();

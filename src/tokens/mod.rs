@@ -103,12 +103,19 @@ impl Session {
 }
 
 /// The body of a successful login or refresh.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TokenPair {
+    /// A JWT, `typ` `at+jwt`: send it as `Authorization: Bearer <token>`.
     pub access_token: String,
+    #[schema(example = "Bearer")]
     pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
     pub expires_in: i64,
+    /// A JWT, `typ` `rt+jwt`, for `/auth/refresh` only; it rotates at each use.
     pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    #[schema(example = 1209600)]
     pub refresh_expires_in: i64,
 }
 

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 /// The metadata document, built once at start.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServerMetadata {
     issuer: String,
     token_endpoint: String,
@@ -36,6 +36,8 @@ impl ServerMetadata {
     }
 }
 
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
+    responses((status = 200, description = "RFC 8414 metadata.", body = ServerMetadata)))]
 pub async fn metadata(document: web::Data<ServerMetadata>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "public, max-age=3600"))

@@ -5,9 +5,9 @@
 //! §5.2's shape.
 
 mod client;
-mod metadata;
-mod revoke;
-mod token;
+pub(super) mod metadata;
+pub(super) mod revoke;
+pub(super) mod token;
 
 pub use metadata::{metadata, ServerMetadata};
 pub use revoke::revoke;

@@ -6,12 +6,38 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::client::client_of;
 use crate::clock::Clock;
-use crate::error::OAuthError;
+use crate::error::{OAuthError, OAuthErrorBody};
 use crate::http::{no_store, Form};
 use crate::keys::KeyStore;
 use crate::sessions::Sessions;
 use crate::tokens::{AccessTokenVerifier, RefreshCheck};
 
+/// RFC 7009 §2.1.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RevokeForm {
+    /// A refresh or an access token.
+    #[schema(min_length = 1)]
+    token: String,
+    /// `refresh_token` or `access_token`: a hint only.
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+}
+
+#[utoipa::path(
+    post, path = "/oauth/revoke", tag = "oauth",
+    request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Done, whatever the token was (§2.2); the body is empty."),
+        (status = 400, description = "`invalid_request`: no `token`, a repeated parameter, not a form.", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`.", body = OAuthErrorBody,
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"authd\"` when Basic was used."))),
+        (status = 413, description = "`invalid_request`: a body over 16 KiB.", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`: the denylist is down.", body = OAuthErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ),
+    security((), ("client_basic" = []))
+)]
 pub async fn revoke(
     req: HttpRequest,
     (sessions, keys, clock): (

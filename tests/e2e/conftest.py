@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("AUTHD_BIN", str(ROOT / "target" / "debug" / "authd"))
 PASSWORD = "correct horse battery staple"
 
@@ -30,6 +30,7 @@ class Authd:
             "AUTHD_METRICS_BIND": "off",
             **settings,
         }
+        self.env = env
         self.process = subprocess.Popen(
             [BIN, "serve"], env=env, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True
         )
@@ -51,6 +52,11 @@ class Authd:
     def register(self, email):
         answer = requests.post(f"{self.url}/auth/register", json={"email": email, "password": PASSWORD})
         assert answer.status_code == 201, answer.text
+
+    def add_user(self, email, *roles):
+        """`authd users add`, on the server's own settings (the operator's way to make an admin)."""
+        args = [BIN, "users", "add", email] + [f"--role={role}" for role in roles]
+        subprocess.run(args, env=self.env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
 
     def stop(self):
         self.process.terminate()
