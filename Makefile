@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
-.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa screenshots
+.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa screenshots postman
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -39,6 +39,12 @@ mutants:
 ## (Debian's, installed when missing; npm packages from the committed lockfiles).
 e2e:
 	bash scripts/e2e.sh
+
+## The Postman collection (postman/) run by newman (pinned in postman/package-lock.json)
+## against a fresh authd: every request's assertions must pass. AUTHD_BIN=path skips the
+## `cargo build`. See scripts/postman.sh.
+postman:
+	bash scripts/postman.sh
 
 ## Refresh the README's screenshots (examples/spa/screenshots) from a run of the browser tests.
 screenshots:
