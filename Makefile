@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),target)/release/authd
 
-.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa screenshots postman
+.PHONY: run test build release keys lint fmt ci bench fuzz cluster mutants e2e spa screenshots postman walkthrough
 
 ## Build and start the server on 127.0.0.1:8080 with SQLite at data/authd.db,
 ## generating a development key first when the keys folder has none.
@@ -45,6 +45,12 @@ e2e:
 ## `cargo build`. See scripts/postman.sh.
 postman:
 	bash scripts/postman.sh
+
+## The README's curl walkthrough, run against a fresh server: every `# →` line checked.
+## Installs jq (Debian) when missing.
+walkthrough: build
+	@command -v jq >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq)
+	python3 scripts/walkthrough.py $(or $(CARGO_TARGET_DIR),target)/debug/authd
 
 ## Refresh the README's screenshots (examples/spa/screenshots) from a run of the browser tests.
 screenshots:
