@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=${CARGO_TARGET_DIR:-target}/release/authd
+bin=${AUTHD_BIN:-${CARGO_TARGET_DIR:-target}/release/authd}
 spa_port=${SPA_PORT:-5173}
 export AUTHD_BIND=${AUTHD_BIND:-127.0.0.1:8080}
 export AUTHD_COOKIES=on
