@@ -5,6 +5,7 @@
 //! - [`clock`]: time as a parameter, so expiry is testable without sleeping.
 //! - [`domain`]: `Email`, `Password`, `Role`: parsed once, valid by construction.
 //! - [`hashing`]: argon2id on a bounded pool off the async workers.
+//! - [`logging`]: env_logger as text or JSON lines.
 //! - [`settings`]: the one typed configuration, in groups, from `--flags`, `AUTHD_*`
 //!   variables and `.env`.
 //! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading.
@@ -32,6 +33,7 @@ pub mod extractor;
 pub mod hashing;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

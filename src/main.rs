@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    authd::logging::init(cli.settings.operations.log_format);
     authd::install_crypto_provider();
     match authd::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
@@ -14,7 +14,7 @@ use crate::browser::CookieCarrier;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
-use crate::http::{limit_request_size, CorsPolicy};
+use crate::http::{limit_request_size, log_request, CorsPolicy};
 use crate::keys::KeyStore;
 use crate::routes::{configure, OpenApiDocument, ServerMetadata};
 use crate::sessions::Sessions;
@@ -67,12 +67,14 @@ impl Application {
             App::new()
                 .wrap(cors.middleware())
                 .wrap(from_fn(limit_request_size))
-                .wrap(access_log())
+                .wrap(from_fn(log_request))
                 .app_data(metadata.clone())
                 .app_data(openapi.clone())
                 .configure(|cfg| app_shared.register(cfg))
                 .configure(configure)
         })
+        // SIGTERM/SIGINT: stop accepting, let requests in flight finish for this long.
+        .shutdown_timeout(settings.operations.shutdown_timeout)
         .listen(listener)
         .context("AUTHD_BIND")?
         .run();
@@ -184,10 +186,4 @@ impl Shared {
             .app_data(self.proxies.clone())
             .app_data(self.cookies.clone());
     }
-}
-
-/// The access log: path without the query string, so nothing secret reaches the log.
-fn access_log() -> Logger {
-    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
-        .custom_request_replace("method", |req| req.method().to_string())
 }

@@ -35,7 +35,7 @@
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -46,6 +46,7 @@ pub use bearer::{bearer_token, parse_bearer, BearerError};
 use crate::browser::{check_csrf, is_unsafe, only_cookie, CookieCarrier, ACCESS_COOKIE};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::http::Caller;
 use crate::tokens::{AccessClaims, AccessTokenVerifier};
 
 /// The caller, proven by a valid access token.
@@ -102,6 +103,13 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
     verify(verifier, token)
 }
 
+/// Authenticates `req`, and marks its caller for the access log.
+fn authenticate_and_mark(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
+    let user = authenticate(req)?;
+    req.extensions_mut().insert(Caller(user.id()));
+    Ok(user)
+}
+
 fn verify(verifier: &AccessTokenVerifier, token: &str) -> Result<AuthenticatedUser, ApiError> {
     match verifier.verify(token) {
         Ok(claims) => Ok(AuthenticatedUser { claims }),
@@ -136,7 +144,7 @@ impl FromRequest for AuthenticatedUser {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        ready(authenticate_and_mark(req))
     }
 }
 
@@ -162,7 +170,7 @@ impl<R: RoleName> FromRequest for RequireRole<R> {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
+        ready(authenticate_and_mark(req).and_then(|user| {
             if user.has_role(&R::ROLE) {
                 Ok(RequireRole(user, PhantomData))
             } else {

@@ -2,6 +2,7 @@
 //! and per-IP-rate middleware, CORS, the client address, `If-None-Match`, header names and
 //! response helpers.
 
+mod access_log;
 mod body;
 mod client_ip;
 mod conditional;
@@ -13,6 +14,7 @@ mod rate_limit;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::HttpResponse;
 
+pub use access_log::{log_request, Caller};
 pub use body::JsonObject;
 pub use client_ip::ClientIp;
 pub use conditional::none_match;

@@ -49,6 +49,8 @@ pub struct Settings {
     pub hashing: HashingSettings,
     #[command(flatten)]
     pub browser: BrowserSettings,
+    #[command(flatten)]
+    pub operations: OperationsSettings,
 }
 
 /// Where the users (the truth) live.
@@ -220,6 +222,39 @@ pub struct BrowserSettings {
     /// `on`: a login with `X-Auth-Transport: cookie` answers in HttpOnly cookies.
     #[arg(long, env = "AUTHD_COOKIES", default_value = "off", value_parser = parse_on_off, action = clap::ArgAction::Set, global = true)]
     pub cookies: bool,
+}
+
+/// What operators see: logs, metrics, shutdown.
+#[derive(Debug, Clone, Args)]
+pub struct OperationsSettings {
+    /// `text`, or `json`: one JSON object per line.
+    #[arg(
+        long,
+        env = "AUTHD_LOG_FORMAT",
+        default_value = "text",
+        value_enum,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// On SIGTERM/SIGINT: stop accepting, let requests in flight finish for at most this long.
+    #[arg(long, env = "AUTHD_SHUTDOWN_TIMEOUT", default_value = "30", value_parser = parse_duration, global = true)]
+    pub shutdown_timeout: u64,
+
+    /// Separate listener for `GET /metrics` (Prometheus text); `off`: none.
+    #[arg(
+        long,
+        env = "AUTHD_METRICS_BIND",
+        default_value = "127.0.0.1:9464",
+        global = true
+    )]
+    pub metrics_bind: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[cfg(test)]

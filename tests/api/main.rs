@@ -22,6 +22,7 @@ mod logout;
 mod me;
 mod methods;
 mod oauth;
+mod operations;
 mod process;
 mod refresh;
 mod register;
