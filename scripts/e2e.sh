@@ -6,8 +6,11 @@
 #   - tests/e2e/browser: the SPA demo in headless Chromium against a real authd;
 #   - tests/e2e/oauth: Authlib and requests-oauthlib, unchanged, against a real authd;
 #   - tests/e2e/openapi: /openapi.json validated as OpenAPI 3.1, and schemathesis against
-#     the live server (Python packages pinned in tests/e2e/requirements.txt, installed
-#     into a venv under target/).
+#     the live server;
+#   - tests/e2e/nginx: forward auth behind real nginx (Debian's, installed when missing)
+#     with examples/nginx/authd.conf.
+# The Python suites' packages are pinned in tests/e2e/requirements.txt, in a venv under
+# target/.
 # E2E_VERBOSE=1 shows every line the servers print.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +27,8 @@ export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [[ -x $CHROMIUM ]] || apt_install chromium
 "$CHROMIUM" --version 2>/dev/null | head -1
 
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || apt_install nginx-light
+
 echo "== cargo build (the authd binary the browser tests start)"
 cargo build --bin authd
 export AUTHD_BIN=${AUTHD_BIN:-$PWD/${CARGO_TARGET_DIR:-target}/debug/authd}
@@ -37,8 +42,8 @@ echo "== tests/e2e: npm ci"
 echo "== tests/e2e/browser: the SPA demo in Chromium (screenshots in ${E2E_SCREENSHOTS:-target/e2e-screenshots})"
 (cd tests/e2e && npm test)
 
-echo "== tests/e2e/oauth, tests/e2e/openapi: Authlib, requests-oauthlib, the OpenAPI document, schemathesis"
+echo "== tests/e2e/{oauth,openapi,nginx}: Authlib, requests-oauthlib, the OpenAPI document, schemathesis, nginx"
 venv=$(realpath -m "${CARGO_TARGET_DIR:-target}/e2e-venv")
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/requirements.txt
-(cd tests/e2e && "$venv/bin/pytest" -q -p no:cacheprovider oauth openapi)
+(cd tests/e2e && "$venv/bin/pytest" -q -p no:cacheprovider oauth openapi nginx)
