@@ -45,7 +45,7 @@ def main():
     work = tempfile.mkdtemp(prefix="authd-flood-")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, AUTHD_BIND=f"127.0.0.1:{port}", AUTHD_DATABASE_URL=f"sqlite://{work}/db.sqlite",
+    env = dict(os.environ, AUTHD_BIND=f"127.0.0.1:{port}", AUTHD_METRICS_BIND="off", AUTHD_DATABASE_URL=f"sqlite://{work}/db.sqlite",
                AUTHD_KEYS_DIR=f"{work}/keys", AUTHD_IP_RATE_LIMIT="0", AUTHD_LOGIN_MAX_FAILURES="100000",
                RUST_LOG="warn")
     subprocess.run([BIN, "keys", "generate"], env=env, check=True, stdout=subprocess.DEVNULL)

@@ -57,7 +57,7 @@ export AUTHD_DATABASE_MAX_CONNECTIONS=10 RUST_LOG=${RUST_LOG:-warn}
 
 start_instance() {
     local port=$1
-    AUTHD_BIND=127.0.0.1:$port "$BIN" serve >>"$RUN/authd-$port.log" 2>&1 &
+    AUTHD_BIND=127.0.0.1:$port AUTHD_METRICS_BIND=127.0.0.1:$((port + 1000)) "$BIN" serve >>"$RUN/authd-$port.log" 2>&1 &
     PIDS[$port]=$!
     for _ in $(seq 100); do
         curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0

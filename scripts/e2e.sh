@@ -42,8 +42,8 @@ echo "== tests/e2e: npm ci"
 echo "== tests/e2e/browser: the SPA demo in Chromium (screenshots in ${E2E_SCREENSHOTS:-target/e2e-screenshots})"
 (cd tests/e2e && npm test)
 
-echo "== tests/e2e/{oauth,openapi,nginx}: Authlib, requests-oauthlib, the OpenAPI document, schemathesis, nginx"
+echo "== tests/e2e/{oauth,openapi,nginx,metrics}: Authlib, requests-oauthlib, the OpenAPI document, schemathesis, nginx, prometheus_client"
 venv=$(realpath -m "${CARGO_TARGET_DIR:-target}/e2e-venv")
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/requirements.txt
-(cd tests/e2e && "$venv/bin/pytest" -q -p no:cacheprovider oauth openapi nginx)
+(cd tests/e2e && "$venv/bin/pytest" -q -p no:cacheprovider oauth openapi nginx metrics)

@@ -12,6 +12,8 @@
 //! - [`tokens`]: issuing and verifying access, refresh, device and CSRF tokens.
 //! - [`store`]: users, the refresh-token denylist and rate counters: one trait each, one
 //!   implementation per backend.
+//! - [`metrics`]: Prometheus metrics of the stores, the hashing pool, the flows and the
+//!   access log, served on their own listener (`AUTHD_METRICS_BIND`).
 //! - [`throttle`]: per-IP rates and failed-login limits over the counters.
 //! - [`sessions`]: the flows (register, login, rotation, logout, password change), each
 //!   taking `now` and returning its own error.
@@ -34,6 +36,7 @@ pub mod hashing;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod metrics;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

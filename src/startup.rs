@@ -16,6 +16,7 @@ use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::http::{limit_request_size, log_request, CorsPolicy};
 use crate::keys::KeyStore;
+use crate::metrics::{configure_metrics, instrument, Metrics};
 use crate::routes::{configure, OpenApiDocument, ServerMetadata};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
@@ -30,6 +31,8 @@ pub const PURGE_INTERVAL: Duration = Duration::from_secs(10);
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener (`AUTHD_METRICS_BIND`) and its port, unless it is off.
+    metrics: Option<(Server, u16)>,
     keys: KeyStore,
     reloader: tokio::task::JoinHandle<()>,
     purger: tokio::task::JoinHandle<()>,
@@ -54,6 +57,10 @@ impl Application {
             settings.keys.dir.display()
         );
         let shared = Shared::build(&settings, keys.clone(), clock).await?;
+        let metrics = match settings.operations.metrics_listener() {
+            Some(bind) => Some(shared.serve_metrics(bind, settings.operations.shutdown_timeout)?),
+            None => None,
+        };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("AUTHD_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("AUTHD_BIND")?.port();
@@ -85,6 +92,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics,
             keys,
             reloader,
             purger,
@@ -95,13 +103,37 @@ impl Application {
         self.port
     }
 
+    /// The port of the metrics listener, unless `AUTHD_METRICS_BIND=off`.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
     /// The live key store, e.g. to reload it from a test.
     pub fn keys(&self) -> &KeyStore {
         &self.keys
     }
 
+    /// Serves until SIGTERM/SIGINT (or the server's handle) stops the public listener; the
+    /// metrics listener stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let handle = self.metrics.as_ref().map(|(server, _)| server.handle());
+        let metrics = self.metrics.map(|(server, _)| server);
+        // Both in this one future, so that dropping it drops both servers together.
+        let public = async {
+            let result = self.server.await;
+            if let Some(handle) = handle {
+                handle.stop(true).await;
+            }
+            result
+        };
+        let metrics = async {
+            if let Some(server) = metrics {
+                if let Err(err) = server.await {
+                    log::error!("the metrics listener failed: {err}");
+                }
+            }
+        };
+        let (result, ()) = tokio::join!(public, metrics);
         self.reloader.abort();
         self.purger.abort();
         result
@@ -116,6 +148,7 @@ struct Shared {
     throttle: web::Data<Throttle>,
     keys: web::Data<KeyStore>,
     clock: web::Data<dyn Clock>,
+    metrics: web::Data<Metrics>,
     verifier: web::Data<AccessTokenVerifier>,
     proxies: web::Data<crate::settings::TrustedProxies>,
     cookies: web::Data<CookieCarrier>,
@@ -127,10 +160,15 @@ impl Shared {
         keys: KeyStore,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let stores = connect_stores(&settings.database, &settings.redis).await?;
+        let metrics = Arc::new(Metrics::new());
+        let stores = instrument(
+            connect_stores(&settings.database, &settings.redis).await?,
+            &metrics,
+        );
         let (workers, queue) = settings.hashing.pool_size();
-        let hasher =
-            PasswordHasher::new(settings.hashing.argon2, workers, queue).context("AUTHD_ARGON2")?;
+        let gauges = metrics.hashing.clone();
+        let hasher = PasswordHasher::with_gauges(settings.hashing.argon2, workers, queue, gauges)
+            .context("AUTHD_ARGON2")?;
         let throttle = Arc::new(Throttle::new(stores.counters, &settings.throttle));
         let policy = TokenPolicy::new(&settings.tokens);
         let verifier = AccessTokenVerifier::new(
@@ -148,12 +186,14 @@ impl Shared {
             policy,
             passwords: PasswordPolicy::new(settings.hashing.password_min_length),
             device_ttl: i64::try_from(settings.throttle.device_ttl).unwrap_or(i64::MAX / 2),
+            metrics: metrics.clone(),
         };
         Ok(Shared {
             sessions: web::Data::new(sessions),
             throttle: web::Data::from(throttle),
             keys: web::Data::new(keys),
             clock: web::Data::from(clock),
+            metrics: web::Data::from(metrics),
             verifier: web::Data::new(verifier),
             proxies: web::Data::new(settings.throttle.trusted_proxies.clone()),
             cookies: web::Data::new(CookieCarrier {
@@ -161,6 +201,30 @@ impl Shared {
                 trusted_origins: settings.browser.cors_origins.origins.clone(),
             }),
         })
+    }
+
+    /// Starts the metrics listener on `bind`: one worker, `GET /metrics` only. It takes no
+    /// signal itself; [`Application::run_until_stopped`] stops it after the public one.
+    fn serve_metrics(&self, bind: &str, shutdown_timeout: u64) -> anyhow::Result<(Server, u16)> {
+        let listener = TcpListener::bind(bind)
+            .with_context(|| format!("AUTHD_METRICS_BIND: cannot listen on {bind}"))?;
+        let port = listener.local_addr().context("AUTHD_METRICS_BIND")?.port();
+        let (metrics, keys, clock) = (self.metrics.clone(), self.keys.clone(), self.clock.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(metrics.clone())
+                .app_data(keys.clone())
+                .app_data(clock.clone())
+                .configure(configure_metrics)
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout)
+        .listen(listener)
+        .context("AUTHD_METRICS_BIND")?
+        .run();
+        log::info!("metrics on http://{bind}/metrics (port {port})");
+        Ok((server, port))
     }
 
     /// Purges expired denylist entries every [`PURGE_INTERVAL`].
@@ -182,6 +246,7 @@ impl Shared {
             .app_data(self.throttle.clone())
             .app_data(self.keys.clone())
             .app_data(self.clock.clone())
+            .app_data(self.metrics.clone())
             .app_data(self.verifier.clone())
             .app_data(self.proxies.clone())
             .app_data(self.cookies.clone());

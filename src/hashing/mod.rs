@@ -20,6 +20,30 @@ pub enum HashError {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// The pool as it runs, for the metrics: its threads, those hashing now, the jobs waiting,
+/// and the jobs refused because it was full.
+#[derive(Clone)]
+pub struct PoolGauges {
+    pub workers: prometheus::IntGauge,
+    pub busy: prometheus::IntGauge,
+    pub queued: prometheus::IntGauge,
+    pub refused: prometheus::IntCounter,
+}
+
+impl PoolGauges {
+    /// Gauges of no registry, for a pool nobody scrapes (the CLI, unit tests).
+    pub fn unregistered() -> Self {
+        let gauge = |name| prometheus::IntGauge::new(name, name).expect("a constant, valid name");
+        Self {
+            workers: gauge("workers"),
+            busy: gauge("busy"),
+            queued: gauge("queued"),
+            refused: prometheus::IntCounter::new("refused", "refused")
+                .expect("a constant, valid name"),
+        }
+    }
+}
+
 /// A bounded pool for argon2: `workers` dedicated threads hash, at most `queue` more jobs
 /// wait, and anything beyond is refused at once. Dedicated threads (rather than tokio's
 /// blocking pool, which grows to 512 threads and churns them) keep memory flat: each
@@ -31,15 +55,30 @@ pub struct PasswordHasher {
     /// A real hash of a random password: a login for a missing account verifies against it,
     /// so that it costs the same time as one for an existing account.
     dummy_hash: Arc<str>,
+    gauges: PoolGauges,
 }
 
 impl PasswordHasher {
     pub fn new(settings: Argon2Settings, workers: usize, queue: usize) -> anyhow::Result<Self> {
+        Self::with_gauges(settings, workers, queue, PoolGauges::unregistered())
+    }
+
+    /// A pool that keeps `gauges` up to date (the server's metrics).
+    pub fn with_gauges(
+        settings: Argon2Settings,
+        workers: usize,
+        queue: usize,
+        gauges: PoolGauges,
+    ) -> anyhow::Result<Self> {
         // A rendezvous channel (0) would refuse work whenever no worker sits in recv() at
         // that instant, so the queue holds at least one job.
         let (jobs, receiver) = std::sync::mpsc::sync_channel::<Job>(queue.max(1));
         let receiver = Arc::new(parking_lot::Mutex::new(receiver));
-        for n in 0..workers.max(1) {
+        let workers = workers.max(1);
+        gauges
+            .workers
+            .set(i64::try_from(workers).unwrap_or(i64::MAX));
+        for n in 0..workers {
             let receiver = Arc::clone(&receiver);
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
@@ -52,6 +91,7 @@ impl PasswordHasher {
             settings,
             jobs,
             dummy_hash: settings.hash(&dummy)?.into(),
+            gauges,
         })
     }
 
@@ -98,12 +138,37 @@ impl PasswordHasher {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<tokio::sync::oneshot::Receiver<T>, HashError> {
         let (done, result) = tokio::sync::oneshot::channel();
-        self.jobs
-            .try_send(Box::new(move || {
-                let _ = done.send(job());
-            }))
-            .map_err(|_| HashError::Busy)?;
+        let PoolGauges { busy, queued, .. } = self.gauges.clone();
+        // Counted as queued before it is sent, so a worker that takes it at once never
+        // takes the gauge below zero.
+        self.gauges.queued.inc();
+        let sent = self.jobs.try_send(Box::new(move || {
+            queued.dec();
+            let _busy = Busy::start(busy);
+            let _ = done.send(job());
+        }));
+        if sent.is_err() {
+            self.gauges.queued.dec();
+            self.gauges.refused.inc();
+            return Err(HashError::Busy);
+        }
         Ok(result)
+    }
+}
+
+/// A worker marked busy until dropped, even when its job panics.
+struct Busy(prometheus::IntGauge);
+
+impl Busy {
+    fn start(gauge: prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

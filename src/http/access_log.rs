@@ -1,17 +1,19 @@
 //! The access log: one line per request with the method, the route *template* (never the
 //! path as sent, which may hold anything, nor the query string), the status, the latency,
 //! the client IP and, once the extractor has authenticated the caller, the user id. No
-//! header, cookie, body or token is ever part of it.
+//! header, cookie, body or token is ever part of it. The same facts feed the request
+//! metrics.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{web, Error, HttpMessage};
 use uuid::Uuid;
 
 use super::ClientIp;
+use crate::metrics::Metrics;
 
 /// The authenticated caller of a request, left in its extensions by the extractor.
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +36,11 @@ pub async fn log_request(
         .get::<Caller>()
         .map(|caller| caller.0.to_string());
     let status = response.status().as_u16();
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
+        metrics.observe_request(method.as_str(), &route, status, elapsed.as_secs_f64());
+    }
+    let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let shown_user = user
         .as_deref()
         .map(|id| format!(" user={id}"))

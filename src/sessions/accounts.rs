@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{SessionError, Sessions};
 use crate::domain::{Email, Password};
+use crate::metrics::Revocation;
 use crate::store::{InsertUserError, NewUser, User};
 use crate::throttle::Attempter;
 
@@ -62,6 +63,7 @@ impl Sessions {
             .map_err(SessionError::WeakPassword)?;
         let hash = self.hasher.hash(new).await?;
         self.users.change_password(id, &hash).await?;
+        self.metrics.count_revocation(Revocation::PasswordChange);
         log::info!("password changed for user {id}");
         Ok(())
     }

@@ -5,8 +5,11 @@ use std::net::IpAddr;
 use super::credentials::device_owner;
 use super::{issue_token_pair, SessionError, Sessions};
 use crate::domain::ClientId;
+use crate::hashing::HashError;
 use crate::keys::KeyRing;
+use crate::metrics::LoginOutcome;
 use crate::store::User;
+use crate::throttle::ThrottleError;
 use crate::tokens::{issue_device_token, DeviceId, DeviceToken, Session, TokenError, TokenPair};
 
 /// What a login presents.
@@ -39,6 +42,17 @@ impl Sessions {
         attempt: LoginAttempt<'_>,
         now: i64,
     ) -> Result<LoggedIn, SessionError> {
+        let result = self.start_session(ring, attempt, now).await;
+        self.metrics.count_login(login_outcome(&result));
+        result
+    }
+
+    async fn start_session(
+        &self,
+        ring: &KeyRing,
+        attempt: LoginAttempt<'_>,
+        now: i64,
+    ) -> Result<LoggedIn, SessionError> {
         let (user, device) = self.check_credentials(ring, attempt, now).await?;
         let session = Session::start(now);
         let (pair, _) = issue_token_pair(ring, &self.policy, &user, session, attempt.client, now)?;
@@ -52,5 +66,16 @@ impl Sessions {
             pair,
             device,
         })
+    }
+}
+
+/// What the metrics call the result of a login.
+fn login_outcome(result: &Result<LoggedIn, SessionError>) -> LoginOutcome {
+    match result {
+        Ok(_) => LoginOutcome::Success,
+        Err(SessionError::InvalidCredentials) => LoginOutcome::InvalidCredentials,
+        Err(SessionError::Throttled(ThrottleError::Limited { .. })) => LoginOutcome::Throttled,
+        Err(SessionError::Hashing(HashError::Busy)) => LoginOutcome::Busy,
+        Err(_) => LoginOutcome::Unavailable,
     }
 }

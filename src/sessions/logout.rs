@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::{SessionError, Sessions};
+use crate::metrics::Revocation;
 use crate::tokens::{AccessClaims, RefreshClaims};
 
 impl Sessions {
@@ -13,6 +14,7 @@ impl Sessions {
             .ends_at(&self.policy)
             .saturating_add(self.policy.leeway);
         self.denylist.revoke_session(claims.sid, until, now).await?;
+        self.metrics.count_revocation(Revocation::Logout);
         log::info!(
             "logout of user {}: session {} revoked",
             claims.sub,
@@ -34,6 +36,8 @@ impl Sessions {
             .saturating_add(self.policy.session_ttl)
             .saturating_add(self.policy.leeway);
         self.denylist.revoke_session(claims.sid, until, now).await?;
+        self.metrics
+            .count_revocation(Revocation::AccessTokenRevoked);
         log::info!(
             "revocation of an access token of user {}: session {} revoked",
             claims.sub,
@@ -46,6 +50,7 @@ impl Sessions {
     /// Access tokens already issued live on until their `exp` (they are never looked up).
     pub async fn log_out_everywhere(&self, user: Uuid) -> Result<(), SessionError> {
         self.users.bump_generation(user).await?;
+        self.metrics.count_revocation(Revocation::LogoutAll);
         log::info!("logout-all of user {user}");
         Ok(())
     }

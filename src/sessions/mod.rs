@@ -19,6 +19,7 @@ pub use pair::issue_token_pair;
 
 use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
+use crate::metrics::Metrics;
 use crate::store::{RefreshDenylist, UserStore};
 use crate::throttle::Throttle;
 use crate::tokens::TokenPolicy;
@@ -33,6 +34,8 @@ pub struct Sessions {
     pub passwords: PasswordPolicy,
     /// Seconds a device token lives (`AUTHD_DEVICE_TTL`).
     pub device_ttl: i64,
+    /// Where the flows count their outcomes.
+    pub metrics: Arc<Metrics>,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::{issue_token_pair, SessionError, Sessions};
 use crate::domain::ClientId;
 use crate::keys::KeyRing;
+use crate::metrics::{RefreshOutcome, Revocation};
 use crate::store::{Retirement, Rotation};
 use crate::tokens::{
     open_successor, seal_successor, verify_refresh_token, RefreshCheck, RefreshClaims, TokenError,
@@ -21,6 +22,10 @@ impl Sessions {
     ) -> Result<RefreshClaims, SessionError> {
         verify_refresh_token(ring, &self.policy, token, now, check).map_err(|err| {
             log::debug!("refresh token rejected: {err}");
+            if let RefreshCheck::Live = check {
+                self.metrics
+                    .count_refresh(RefreshOutcome::of_rejected(&err));
+            }
             SessionError::InvalidGrant
         })
     }
@@ -42,9 +47,10 @@ impl Sessions {
         let user = self
             .users
             .by_id(claims.sub)
-            .await?
+            .await
+            .inspect_err(|_| self.metrics.count_refresh(RefreshOutcome::Unavailable))?
             .filter(|user| user.generation == claims.gen)
-            .ok_or(SessionError::InvalidGrant)?;
+            .ok_or_else(|| self.refused(RefreshOutcome::Revoked))?;
         let session = claims.session();
         let (pair, successor_claims) = issue_token_pair(ring, policy, &user, session, client, now)?;
         let successor = (policy.reuse_grace > 0)
@@ -62,16 +68,23 @@ impl Sessions {
         let rotation = match self.denylist.rotate(&retirement, now).await {
             Ok(rotation) => rotation,
             Err(err) => {
+                self.metrics.count_refresh(RefreshOutcome::Unavailable);
                 self.take_back_in_background(retirement);
                 return Err(err.into());
             }
         };
         match rotation {
-            Rotation::Rotated => Ok(pair),
+            Rotation::Rotated => {
+                self.metrics.count_refresh(RefreshOutcome::Rotated);
+                Ok(pair)
+            }
             Rotation::Reused(sealed) => {
+                self.metrics.count_refresh(RefreshOutcome::Grace);
                 open_successor(token, &sealed).ok_or(SessionError::CorruptSuccessor)
             }
             Rotation::Replayed => {
+                self.metrics.count_refresh(RefreshOutcome::Replay);
+                self.metrics.count_revocation(Revocation::Replay);
                 log::warn!(
                     "refresh token replayed for user {}: session {} revoked",
                     claims.sub,
@@ -79,8 +92,14 @@ impl Sessions {
                 );
                 Err(SessionError::InvalidGrant)
             }
-            Rotation::SessionRevoked => Err(SessionError::InvalidGrant),
+            Rotation::SessionRevoked => Err(self.refused(RefreshOutcome::Revoked)),
         }
+    }
+
+    /// Counts a refused refresh; the client hears only `invalid_grant`.
+    fn refused(&self, outcome: RefreshOutcome) -> SessionError {
+        self.metrics.count_refresh(outcome);
+        SessionError::InvalidGrant
     }
 
     /// After a failed rotation the store may still run it (Redis executes a script already

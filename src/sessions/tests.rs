@@ -54,6 +54,7 @@ fn fixture(grace: u64) -> Fixture {
         policy: TokenPolicy::new(&tokens),
         passwords: PasswordPolicy::new(15),
         device_ttl: 7_776_000,
+        metrics: Default::default(),
     };
     Fixture {
         _dir: dir,

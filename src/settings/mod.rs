@@ -251,6 +251,14 @@ pub struct OperationsSettings {
     pub metrics_bind: String,
 }
 
+impl OperationsSettings {
+    /// The metrics listener's address, or `None` for `off`.
+    pub fn metrics_listener(&self) -> Option<&str> {
+        let bind = self.metrics_bind.trim();
+        (!bind.eq_ignore_ascii_case("off")).then_some(bind)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,

@@ -19,6 +19,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port, when the test turned it on.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub settings: Settings,
@@ -52,6 +54,9 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
         // Replay tests present a retired token at once; the grace tests turn it back on.
         "--refresh-reuse-grace",
         "0",
+        // Many servers run at once; the metrics tests bind their own on port 0.
+        "--metrics-bind",
+        "off",
     ])
     .expect("test settings parse");
     cli.settings
@@ -85,11 +90,13 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
         .await
         .expect("app builds");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let keys = app.keys().clone();
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -21,6 +21,7 @@ mod login;
 mod logout;
 mod me;
 mod methods;
+mod metrics;
 mod oauth;
 mod operations;
 mod process;

@@ -28,6 +28,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_authd"))
             .arg("serve")
             .env("AUTHD_BIND", "127.0.0.1:0")
+            .env("AUTHD_METRICS_BIND", "off")
             .env("AUTHD_DATABASE_URL", &settings.database.url)
             .env("AUTHD_KEYS_DIR", &settings.keys.dir)
             .env("AUTHD_ARGON2", "m=64,t=1,p=1")

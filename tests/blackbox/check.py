@@ -140,6 +140,7 @@ class Server:
                 del self.env[k]
         self.env.update({
             "AUTHD_BIND": f"127.0.0.1:{self.port}",
+            "AUTHD_METRICS_BIND": "off",
             "AUTHD_DATABASE_URL": f"sqlite://{self.tmp}/data/authd.db",
             "AUTHD_KEYS_DIR": self.keys_dir,
             "RUST_LOG": "warn",

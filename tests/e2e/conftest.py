@@ -35,8 +35,12 @@ class Authd:
             [BIN, "serve"], env=env, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True
         )
         self.lines = []
+        self.metrics_url = None
         for line in self.process.stdout:
             self.lines.append(line)
+            metrics = re.search(r"metrics on http://[^ ]+ \(port (\d+)\)", line)
+            if metrics:
+                self.metrics_url = f"http://127.0.0.1:{metrics.group(1)}/metrics"
             match = re.search(r"authd listening on [^:]+:(\d+)", line)
             if match:
                 self.url = f"http://127.0.0.1:{match.group(1)}"

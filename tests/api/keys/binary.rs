@@ -36,6 +36,7 @@ fn env_for(dir: &Path, bind: &str) -> Vec<(&'static str, String)> {
     let settings = test_settings(dir);
     vec![
         ("AUTHD_BIND", bind.to_owned()),
+        ("AUTHD_METRICS_BIND", "off".to_owned()),
         ("AUTHD_DATABASE_URL", settings.database.url.clone()),
         (
             "AUTHD_KEYS_DIR",

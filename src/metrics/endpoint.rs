@@ -1,0 +1,28 @@
+//! The metrics listener's one route, `GET /metrics`: Prometheus text, with the key gauges
+//! read at scrape time. Served only on `AUTHD_METRICS_BIND`, never on the public listener.
+
+use actix_web::{web, HttpResponse};
+
+use super::Metrics;
+use crate::clock::Clock;
+use crate::keys::KeyStore;
+
+/// The content type of the Prometheus text exposition format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The route table of the metrics listener.
+pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics));
+}
+
+async fn metrics(
+    metrics: web::Data<Metrics>,
+    keys: web::Data<KeyStore>,
+    clock: web::Data<dyn Clock>,
+) -> HttpResponse {
+    let text = metrics.render(&keys.current(), clock.now());
+    HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .insert_header(("Cache-Control", "no-store"))
+        .body(text)
+}
