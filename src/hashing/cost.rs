@@ -2,9 +2,10 @@
 
 use std::str::FromStr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::PasswordHash;
+use argon2::Params;
 
+use super::memory::{hash_in, verify_in, Memory};
 use crate::domain::Password;
 
 /// argon2id cost: memory in KiB, passes, lanes (`m=19456,t=2,p=1`, OWASP's choice).
@@ -52,28 +53,37 @@ impl Argon2Settings {
         Params::new(self.m_cost, self.t_cost, self.p_cost, None).map_err(|e| e.to_string())
     }
 
-    /// Hashes on the calling thread; for the CLI and the pool's workers.
+    /// Hashes on the calling thread, in memory allocated for this hash alone (the CLI).
     pub fn hash(&self, password: &Password) -> anyhow::Result<String> {
+        self.hash_in(&mut Memory::default(), password)
+    }
+
+    /// Hashes in `memory`, reused from the previous hash (the pool's workers).
+    pub fn hash_in(&self, memory: &mut Memory, password: &Password) -> anyhow::Result<String> {
         let params = self.params().map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
-        Ok(hash.to_string())
+        hash_in(memory, password.expose().as_bytes(), params)
     }
 
     /// Whether `password` matches `stored`, and whether `stored` is weaker than these settings.
     pub fn verify(&self, password: &Password, stored: &str) -> Verification {
+        self.verify_in(&mut Memory::default(), password, stored)
+    }
+
+    /// [`Self::verify`] in `memory`, reused from the previous hash.
+    pub fn verify_in(
+        &self,
+        memory: &mut Memory,
+        password: &Password,
+        stored: &str,
+    ) -> Verification {
         let Ok(parsed) = PasswordHash::new(stored) else {
             return Verification {
                 matches: false,
                 needs_rehash: false,
             };
         };
-        // Argon2::default() verifies with the parameters the hash itself records.
-        let matches = Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok();
+        // Verified with the algorithm and parameters the hash itself records.
+        let matches = verify_in(memory, password.expose().as_bytes(), &parsed);
         let needs_rehash = matches && self.is_weaker(&parsed);
         Verification {
             matches,

@@ -2,10 +2,12 @@
 //! queue, and 503 beyond it, so a login flood cannot grow memory or threads without bound.
 
 mod cost;
+mod memory;
 
 use std::sync::Arc;
 
 pub use cost::{Argon2Settings, Verification};
+pub use memory::Memory;
 
 use crate::domain::Password;
 
@@ -18,7 +20,8 @@ pub enum HashError {
     Failed(String),
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+/// A job runs on a pool thread, in that thread's argon2 memory.
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 /// The pool as it runs, for the metrics: its threads, those hashing now, the jobs waiting,
 /// and the jobs refused because it was full.
@@ -97,9 +100,9 @@ impl PasswordHasher {
 
     pub async fn hash(&self, password: Password) -> Result<String, HashError> {
         let settings = self.settings;
-        self.run(move || {
+        self.run(move |memory| {
             settings
-                .hash(&password)
+                .hash_in(memory, &password)
                 .map_err(|e| HashError::Failed(e.to_string()))
         })
         .await?
@@ -115,7 +118,7 @@ impl PasswordHasher {
         let exists = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let verification = self
-            .run(move || settings.verify(&password, &stored))
+            .run(move |memory| settings.verify_in(memory, &password, &stored))
             .await?;
         Ok(Verification {
             matches: verification.matches && exists,
@@ -125,7 +128,7 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce() -> T + Send + 'static,
+        job: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, HashError> {
         self.submit(job)?
             .await
@@ -135,17 +138,17 @@ impl PasswordHasher {
     /// Queues `job`, or refuses it at once when the pool and its queue are full.
     fn submit<T: Send + 'static>(
         &self,
-        job: impl FnOnce() -> T + Send + 'static,
+        job: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<tokio::sync::oneshot::Receiver<T>, HashError> {
         let (done, result) = tokio::sync::oneshot::channel();
         let PoolGauges { busy, queued, .. } = self.gauges.clone();
         // Counted as queued before it is sent, so a worker that takes it at once never
         // takes the gauge below zero.
         self.gauges.queued.inc();
-        let sent = self.jobs.try_send(Box::new(move || {
+        let sent = self.jobs.try_send(Box::new(move |memory: &mut Memory| {
             queued.dec();
             let _busy = Busy::start(busy);
-            let _ = done.send(job());
+            let _ = done.send(job(memory));
         }));
         if sent.is_err() {
             self.gauges.queued.dec();
@@ -172,13 +175,14 @@ impl Drop for Busy {
     }
 }
 
-/// A pool thread: runs jobs until every sender is gone. A panicking job is contained, so
-/// the pool never shrinks.
+/// A pool thread: runs jobs until every sender is gone, each in the thread's own argon2
+/// memory. A panicking job is contained, so the pool never shrinks.
 fn work(receiver: &parking_lot::Mutex<std::sync::mpsc::Receiver<Job>>) {
+    let mut memory = Memory::default();
     loop {
         let job = receiver.lock().recv();
         let Ok(job) = job else { return };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory)));
     }
 }
 
@@ -201,14 +205,14 @@ mod tests {
         let (started_tx, started) = std::sync::mpsc::channel::<()>();
         // One job runs (and says so), one waits: the pool is full, the next is refused.
         let first = hasher
-            .submit(move || {
+            .submit(move |_| {
                 started_tx.send(()).unwrap();
                 gate.recv().unwrap();
             })
             .unwrap();
         started.recv().unwrap();
-        let second = hasher.submit(|| ()).unwrap();
-        assert!(matches!(hasher.submit(|| ()), Err(HashError::Busy)));
+        let second = hasher.submit(|_| ()).unwrap();
+        assert!(matches!(hasher.submit(|_| ()), Err(HashError::Busy)));
         release.send(()).unwrap();
         first.await.unwrap();
         second.await.unwrap();
