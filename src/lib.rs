@@ -9,6 +9,7 @@
 //! - [`settings`]: the one typed configuration, in groups, from `--flags`, `AUTHD_*`
 //!   variables and `.env`.
 //! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading.
+//! - [`revocation`]: the live revocation facts that end access tokens before their `exp`.
 //! - [`tokens`]: issuing and verifying access, refresh, device and CSRF tokens.
 //! - [`store`]: users, the refresh-token denylist and rate counters: one trait each, one
 //!   implementation per backend.
@@ -37,6 +38,7 @@ pub mod http;
 pub mod keys;
 pub mod logging;
 pub mod metrics;
+pub mod revocation;
 pub mod routes;
 pub mod sessions;
 pub mod settings;
