@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::Metrics;
 use crate::domain::Email;
+use crate::revocation::{Fact, Revoked};
 use crate::store::{
-    CounterStore, InsertUserError, NewUser, RefreshDenylist, Retirement, Rotation, StoreError,
-    Stores, User, UserStore, Window,
+    CounterStore, InsertUserError, NewUser, RefreshDenylist, Retirement, RevocationStore, Rotation,
+    StoreError, Stores, User, UserStore, Window,
 };
 
 /// `stores`, each recording its operations into `metrics`.
@@ -25,6 +26,7 @@ pub fn instrument(stores: Stores, metrics: &Arc<Metrics>) -> Stores {
         users: Arc::new(Instrumented(stores.users, timed("users"))),
         denylist: Arc::new(Instrumented(stores.denylist, timed("denylist"))),
         counters: Arc::new(Instrumented(stores.counters, timed("counters"))),
+        revocations: Arc::new(Instrumented(stores.revocations, timed("revocations"))),
     }
 }
 
@@ -149,5 +151,31 @@ impl CounterStore for Instrumented<dyn CounterStore> {
     }
     async fn check(&self) -> Result<(), StoreError> {
         self.1.store("check", self.0.check()).await
+    }
+}
+
+#[async_trait]
+impl RevocationStore for Instrumented<dyn RevocationStore> {
+    async fn record(&self, revoked: Revoked, until: i64, now: i64) -> Result<Fact, StoreError> {
+        let record = self.0.record(revoked, until, now);
+        self.1.store("record", record).await
+    }
+    async fn since(&self, since: u64, now: i64) -> Result<Vec<Fact>, StoreError> {
+        self.1.store("since", self.0.since(since, now)).await
+    }
+    async fn last_seq(&self) -> Result<u64, StoreError> {
+        self.1.store("last_seq", self.0.last_seq()).await
+    }
+    async fn purge_expired(&self, now: i64) -> Result<(), StoreError> {
+        self.1
+            .store("purge_expired", self.0.purge_expired(now))
+            .await
+    }
+    fn pushes(&self) -> bool {
+        self.0.pushes()
+    }
+    async fn listen(&self, deliver: &(dyn Fn(Fact) + Send + Sync)) -> Result<(), StoreError> {
+        // A subscription lasts until its connection ends: its time is no latency.
+        self.0.listen(deliver).await
     }
 }

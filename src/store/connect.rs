@@ -7,28 +7,41 @@ use anyhow::Context;
 
 use super::{
     CounterStore, MemoryCounters, PostgresStore, RedisConnection, RedisCounters, RedisDenylist,
-    RefreshDenylist, SqliteStore, UserStore,
+    RedisRevocations, RefreshDenylist, RevocationStore, SqliteStore, UserStore,
 };
 use crate::settings::{DatabaseSettings, RedisSettings};
 
 /// The user store named by `AUTHD_DATABASE_URL`, migrated.
 pub async fn connect_user_store(database: &DatabaseSettings) -> anyhow::Result<Arc<dyn UserStore>> {
-    let (users, _) = connect_database(database).await?;
-    Ok(users)
+    Ok(connect_database(database).await?.users)
 }
 
-/// The user store and its durable denylist, from `AUTHD_DATABASE_URL`.
-pub async fn connect_database(
-    database: &DatabaseSettings,
-) -> anyhow::Result<(Arc<dyn UserStore>, Arc<dyn RefreshDenylist>)> {
+/// What the database of `AUTHD_DATABASE_URL` keeps: the users, and (when no Redis is
+/// configured) the durable denylist and the revocation facts.
+pub struct Database {
+    pub users: Arc<dyn UserStore>,
+    pub denylist: Arc<dyn RefreshDenylist>,
+    pub revocations: Arc<dyn RevocationStore>,
+}
+
+/// The stores of `AUTHD_DATABASE_URL`, migrated.
+pub async fn connect_database(database: &DatabaseSettings) -> anyhow::Result<Database> {
     let url = database.url.as_str();
     let max = database.max_connections;
     if url.starts_with("sqlite:") {
         let store = Arc::new(SqliteStore::connect(url, max).await?);
-        Ok((store.clone(), store))
+        Ok(Database {
+            users: store.clone(),
+            denylist: store.clone(),
+            revocations: store,
+        })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = Arc::new(PostgresStore::connect(url, max).await?);
-        Ok((store.clone(), store))
+        Ok(Database {
+            users: store.clone(),
+            denylist: store.clone(),
+            revocations: store,
+        })
     } else {
         anyhow::bail!(
             "AUTHD_DATABASE_URL: unsupported database (use sqlite://PATH or postgres://…)"
@@ -41,6 +54,7 @@ pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub denylist: Arc<dyn RefreshDenylist>,
     pub counters: Arc<dyn CounterStore>,
+    pub revocations: Arc<dyn RevocationStore>,
 }
 
 /// Users from `AUTHD_DATABASE_URL`; the denylist and counters in Redis when
@@ -50,22 +64,24 @@ pub async fn connect_stores(
     database: &DatabaseSettings,
     redis: &RedisSettings,
 ) -> anyhow::Result<Stores> {
-    let (users, durable) = connect_database(database)
+    let db = connect_database(database)
         .await
         .context("AUTHD_DATABASE_URL")?;
     let Some(url) = redis.url.as_deref() else {
         return Ok(Stores {
-            users,
-            denylist: durable,
+            users: db.users,
+            denylist: db.denylist,
             counters: Arc::new(MemoryCounters::new()),
+            revocations: db.revocations,
         });
     };
     let timeout = Duration::from_secs(redis.timeout);
     let connection =
         RedisConnection::open(url, &redis.prefix, timeout).context("AUTHD_REDIS_URL")?;
     Ok(Stores {
-        users,
+        users: db.users,
         denylist: Arc::new(RedisDenylist::new(connection.clone())),
-        counters: Arc::new(RedisCounters::new(connection)),
+        counters: Arc::new(RedisCounters::new(connection.clone())),
+        revocations: Arc::new(RedisRevocations::new(connection)),
     })
 }

@@ -9,17 +9,19 @@ mod gcra;
 mod memory;
 mod postgres;
 mod redis;
+pub(crate) mod revocations;
 mod rotation;
 mod sql;
 mod sqlite;
 mod user;
 
-pub use connect::{connect_database, connect_stores, connect_user_store, Stores};
+pub use connect::{connect_database, connect_stores, connect_user_store, Database, Stores};
 pub use counters::{CounterStore, MemoryCounters, Window};
 pub use denylist::{RefreshDenylist, Retirement, Rotation};
 pub use memory::{MemoryDenylist, MemoryUserStore};
 pub use postgres::PostgresStore;
-pub use redis::{RedisConnection, RedisCounters, RedisDenylist};
+pub use redis::{RedisConnection, RedisCounters, RedisDenylist, RedisRevocations};
+pub use revocations::{MemoryRevocations, RevocationStore};
 pub use sqlite::SqliteStore;
 pub use user::{InsertUserError, NewUser, User, UserStore};
 

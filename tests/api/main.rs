@@ -27,6 +27,7 @@ mod operations;
 mod process;
 mod refresh;
 mod register;
+mod revocation_store;
 mod scale;
 mod stores;
 mod throttle;

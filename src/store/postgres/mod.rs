@@ -3,6 +3,7 @@
 //! Same behaviour as [`super::SqliteStore`]; the store tests run against both.
 
 mod denylist;
+mod revocations;
 
 use std::time::Duration;
 

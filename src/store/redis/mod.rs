@@ -7,6 +7,7 @@
 
 mod counters;
 mod denylist;
+mod revocations;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use super::StoreError;
 
 pub use counters::RedisCounters;
 pub use denylist::RedisDenylist;
+pub use revocations::RedisRevocations;
 
 /// The shared connection, its time budget and the key prefix.
 pub struct RedisConnection {
@@ -89,6 +91,36 @@ impl RedisConnection {
             invocation.invoke_async(&mut conn).await
         })
         .await
+    }
+
+    async fn get<T: FromRedisValue>(&self, key: &str) -> Result<T, StoreError> {
+        self.bounded(async {
+            let mut conn = self.manager().await?;
+            redis::cmd("GET").arg(key).query_async(&mut conn).await
+        })
+        .await
+    }
+
+    /// Subscribes to `channel` on a connection of its own and hands each message's payload
+    /// to `deliver`, until that connection ends (an error: the caller subscribes again).
+    async fn listen(
+        &self,
+        channel: &str,
+        deliver: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<(), StoreError> {
+        use futures_util::StreamExt;
+        let mut pubsub = self.bounded(self.client.get_async_pubsub()).await?;
+        self.bounded(pubsub.subscribe(channel)).await?;
+        let mut messages = pubsub.on_message();
+        while let Some(message) = messages.next().await {
+            match message.get_payload::<String>() {
+                Ok(payload) => deliver(&payload),
+                Err(err) => log::warn!("redis message on {channel} ignored: {err}"),
+            }
+        }
+        Err(StoreError::unavailable(anyhow::anyhow!(
+            "redis: the subscription to {channel} ended"
+        )))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

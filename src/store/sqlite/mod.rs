@@ -1,6 +1,7 @@
 //! The embedded default: users and the durable denylist in one SQLite file (WAL mode).
 
 mod denylist;
+mod revocations;
 
 use std::str::FromStr;
 use std::time::Duration;
