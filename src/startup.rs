@@ -17,8 +17,9 @@ use crate::hashing::PasswordHasher;
 use crate::http::{limit_request_size, log_request, CorsPolicy};
 use crate::keys::KeyStore;
 use crate::metrics::{configure_metrics, instrument, Metrics};
+use crate::revocation::RevocationSet;
 use crate::routes::{configure, OpenApiDocument, ServerMetadata};
-use crate::sessions::Sessions;
+use crate::sessions::{Revocations, Sessions};
 use crate::settings::Settings;
 use crate::store::connect_stores;
 use crate::throttle::Throttle;
@@ -36,6 +37,8 @@ pub struct Application {
     keys: KeyStore,
     reloader: tokio::task::JoinHandle<()>,
     purger: tokio::task::JoinHandle<()>,
+    /// The tasks that keep this instance's revocation facts current.
+    revocation_sync: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -87,6 +90,8 @@ impl Application {
         .run();
         let reloader = keys.spawn_reloader();
         let purger = shared.spawn_purger();
+        let revocation_sync =
+            (shared.sessions.revocations).spawn_sync(shared.clock.clone().into_inner());
         log::info!("authd listening on {host}:{port}");
         log::info!("public URL (AUTHD_PUBLIC_URL) {public_url}");
         Ok(Self {
@@ -96,6 +101,7 @@ impl Application {
             keys,
             reloader,
             purger,
+            revocation_sync,
         })
     }
 
@@ -136,6 +142,7 @@ impl Application {
         let (result, ()) = tokio::join!(public, metrics);
         self.reloader.abort();
         self.purger.abort();
+        self.revocation_sync.iter().for_each(|task| task.abort());
         result
     }
 }
@@ -171,6 +178,7 @@ impl Shared {
             .context("AUTHD_ARGON2")?;
         let throttle = Arc::new(Throttle::new(stores.counters, &settings.throttle));
         let policy = TokenPolicy::new(&settings.tokens);
+        let revocation_set = Arc::new(RevocationSet::new());
         let verifier = AccessTokenVerifier::new(
             keys.clone(),
             &policy.issuer,
@@ -187,6 +195,7 @@ impl Shared {
             passwords: PasswordPolicy::new(settings.hashing.password_min_length),
             device_ttl: i64::try_from(settings.throttle.device_ttl).unwrap_or(i64::MAX / 2),
             metrics: metrics.clone(),
+            revocations: Arc::new(Revocations::new(stores.revocations, revocation_set.clone())),
         };
         Ok(Shared {
             sessions: web::Data::new(sessions),
@@ -227,7 +236,7 @@ impl Shared {
         Ok((server, port))
     }
 
-    /// Purges expired denylist entries every [`PURGE_INTERVAL`].
+    /// Purges expired denylist entries and revocation facts every [`PURGE_INTERVAL`].
     fn spawn_purger(&self) -> tokio::task::JoinHandle<()> {
         let (sessions, clock) = (self.sessions.clone(), self.clock.clone());
         tokio::spawn(async move {
@@ -236,6 +245,10 @@ impl Shared {
                 ticker.tick().await;
                 if let Err(err) = sessions.denylist.purge_expired(clock.now()).await {
                     log::warn!("purging expired denylist entries: {err}");
+                }
+                let facts = &sessions.revocations.store;
+                if let Err(err) = facts.purge_expired(clock.now()).await {
+                    log::warn!("purging expired revocation facts: {err}");
                 }
             }
         })

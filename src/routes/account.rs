@@ -25,9 +25,10 @@ use crate::sessions::Sessions;
 )]
 pub async fn logout_all(
     sessions: web::Data<Sessions>,
+    clock: web::Data<dyn Clock>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    sessions.log_out_everywhere(user.id()).await?;
+    sessions.log_out_everywhere(user.id(), clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

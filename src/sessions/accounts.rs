@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{SessionError, Sessions};
 use crate::domain::{Email, Password};
 use crate::metrics::Revocation;
+use crate::revocation::Revoked;
 use crate::store::{InsertUserError, NewUser, User};
 use crate::throttle::Attempter;
 
@@ -63,6 +64,9 @@ impl Sessions {
             .map_err(SessionError::WeakPassword)?;
         let hash = self.hasher.hash(new).await?;
         self.users.change_password(id, &hash).await?;
+        let gen = self.current_generation(id).await?;
+        self.revoke_access(Revoked::User { sub: id, gen }, now)
+            .await?;
         self.metrics.count_revocation(Revocation::PasswordChange);
         log::info!("password changed for user {id}");
         Ok(())

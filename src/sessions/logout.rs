@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::{SessionError, Sessions};
 use crate::metrics::Revocation;
+use crate::revocation::Revoked;
 use crate::tokens::{AccessClaims, RefreshClaims};
 
 impl Sessions {
@@ -14,6 +15,8 @@ impl Sessions {
             .ends_at(&self.policy)
             .saturating_add(self.policy.leeway);
         self.denylist.revoke_session(claims.sid, until, now).await?;
+        self.revoke_access(Revoked::Session { sid: claims.sid }, now)
+            .await?;
         self.metrics.count_revocation(Revocation::Logout);
         log::info!(
             "logout of user {}: session {} revoked",
@@ -36,6 +39,8 @@ impl Sessions {
             .saturating_add(self.policy.session_ttl)
             .saturating_add(self.policy.leeway);
         self.denylist.revoke_session(claims.sid, until, now).await?;
+        self.revoke_access(Revoked::Session { sid: claims.sid }, now)
+            .await?;
         self.metrics
             .count_revocation(Revocation::AccessTokenRevoked);
         log::info!(
@@ -46,10 +51,13 @@ impl Sessions {
         Ok(())
     }
 
-    /// Bumps the user's token generation: every refresh token issued before is rejected.
-    /// Access tokens already issued live on until their `exp` (they are never looked up).
-    pub async fn log_out_everywhere(&self, user: Uuid) -> Result<(), SessionError> {
+    /// Bumps the user's token generation: every refresh token issued before is rejected,
+    /// and every access token issued before, through a revocation fact.
+    pub async fn log_out_everywhere(&self, user: Uuid, now: i64) -> Result<(), SessionError> {
         self.users.bump_generation(user).await?;
+        let gen = self.current_generation(user).await?;
+        self.revoke_access(Revoked::User { sub: user, gen }, now)
+            .await?;
         self.metrics.count_revocation(Revocation::LogoutAll);
         log::info!("logout-all of user {user}");
         Ok(())

@@ -9,6 +9,7 @@ mod error;
 mod login;
 mod logout;
 mod pair;
+mod revocations;
 mod rotation;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 pub use error::SessionError;
 pub use login::{LoggedIn, LoginAttempt};
 pub use pair::issue_token_pair;
+pub use revocations::{Revocations, REVOCATION_POLL};
 
 use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
@@ -36,6 +38,8 @@ pub struct Sessions {
     pub device_ttl: i64,
     /// Where the flows count their outcomes.
     pub metrics: Arc<Metrics>,
+    /// The facts that end access tokens early, shared with every instance.
+    pub revocations: Arc<Revocations>,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::{issue_token_pair, SessionError, Sessions};
 use crate::domain::ClientId;
 use crate::keys::KeyRing;
 use crate::metrics::{RefreshOutcome, Revocation};
+use crate::revocation::Revoked;
 use crate::store::{Retirement, Rotation};
 use crate::tokens::{
     open_successor, seal_successor, verify_refresh_token, RefreshCheck, RefreshClaims, TokenError,
@@ -85,6 +86,12 @@ impl Sessions {
             Rotation::Replayed => {
                 self.metrics.count_refresh(RefreshOutcome::Replay);
                 self.metrics.count_revocation(Revocation::Replay);
+                let session = Revoked::Session { sid: claims.sid };
+                if let Err(err) = self.revoke_access(session, now).await {
+                    // The refresh is refused whatever happens; its access tokens live on
+                    // here until their exp, as before instant revocation.
+                    log::error!("recording the revocation of replayed session: {err}");
+                }
                 log::warn!(
                     "refresh token replayed for user {}: session {} revoked",
                     claims.sub,

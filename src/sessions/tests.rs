@@ -8,7 +8,7 @@ use crate::domain::ClientId;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::{KeyRing, KeyStore};
 use crate::settings::{ThrottleSettings, TokenSettings};
-use crate::store::{MemoryCounters, MemoryDenylist, MemoryUserStore};
+use crate::store::{MemoryCounters, MemoryDenylist, MemoryRevocations, MemoryUserStore};
 use crate::throttle::ThrottleError;
 use crate::tokens::{RefreshCheck, TokenPair};
 
@@ -55,6 +55,10 @@ fn fixture(grace: u64) -> Fixture {
         passwords: PasswordPolicy::new(15),
         device_ttl: 7_776_000,
         metrics: Default::default(),
+        revocations: Arc::new(Revocations::new(
+            Arc::new(MemoryRevocations::new()),
+            Default::default(),
+        )),
     };
     Fixture {
         _dir: dir,
@@ -214,7 +218,10 @@ async fn logout_ends_the_session_and_logout_everywhere_ends_every_one() {
         .log_in(&ring, attempt(PASSWORD), NOW + 3)
         .await
         .unwrap();
-    f.sessions.log_out_everywhere(other.user.id).await.unwrap();
+    f.sessions
+        .log_out_everywhere(other.user.id, NOW)
+        .await
+        .unwrap();
     let after = f.refresh(&other.pair.refresh_token, NOW + 4).await;
     assert!(matches!(after, Err(SessionError::InvalidGrant)));
 }
@@ -261,3 +268,5 @@ async fn registration_parses_once_and_refuses_a_taken_email() {
     let bad = f.sessions.register("not an email", PASSWORD).await;
     assert!(matches!(bad, Err(SessionError::InvalidEmail(_))));
 }
+
+mod revocations;

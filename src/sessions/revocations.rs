@@ -1,0 +1,123 @@
+//! Instant revocation in the flows: a revocation is recorded in the shared store (so every
+//! instance learns it) and applied to this instance's set at once; a background task keeps
+//! the set current with what other instances record (pushed by Redis, else polled).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{SessionError, Sessions};
+use crate::clock::Clock;
+use crate::revocation::{RevocationSet, Revoked};
+use crate::store::{RevocationStore, StoreError};
+
+/// How often facts are read from the store: the bound on how late another instance's
+/// revocation reaches this one when nothing pushes it (a database), or a push was lost.
+pub const REVOCATION_POLL: Duration = Duration::from_millis(250);
+/// The poll interval when the store pushes facts: it only catches what a reconnect missed.
+const PUSHED_POLL: Duration = Duration::from_secs(1);
+/// A set not synced for this long is reported stale (`/readyz`, metrics).
+const STALE_AFTER_SECS: i64 = 5;
+
+/// The store every instance shares and this instance's set of live facts.
+pub struct Revocations {
+    pub store: Arc<dyn RevocationStore>,
+    pub set: Arc<RevocationSet>,
+    /// Unix seconds of the last successful read from the store (0: never).
+    synced_at: AtomicI64,
+}
+
+impl Revocations {
+    pub fn new(store: Arc<dyn RevocationStore>, set: Arc<RevocationSet>) -> Self {
+        Self {
+            store,
+            set,
+            synced_at: AtomicI64::new(0),
+        }
+    }
+
+    /// Whether the set has been read from the store within the last few seconds.
+    pub fn is_current(&self, now: i64) -> bool {
+        now - self.synced_at.load(Ordering::Acquire) <= STALE_AFTER_SECS
+    }
+
+    /// Reads what the store has above `seen` into the set. A store whose last number is
+    /// below `seen` lost its facts (a Redis restarted empty): it is given this set's back.
+    async fn sync(&self, seen: &mut u64, now: i64) -> Result<(), StoreError> {
+        if self.store.last_seq().await? < *seen {
+            log::warn!("the revocation store lost its facts; writing back the live ones");
+            *seen = 0;
+            for fact in self.set.snapshot(now) {
+                self.store.record(fact.revoked, fact.until, now).await?;
+            }
+        }
+        for fact in self.store.since(*seen, now).await? {
+            *seen = (*seen).max(fact.seq);
+            self.set.apply(fact, now);
+        }
+        self.set.sweep(now);
+        self.synced_at.store(now, Ordering::Release);
+        Ok(())
+    }
+
+    /// Keeps the set current until the runtime stops: polls, and listens to the store's
+    /// pushes when it has them.
+    pub fn spawn_sync(self: &Arc<Self>, clock: Arc<dyn Clock>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        let pushes = self.store.pushes();
+        let (poller, poll_clock) = (self.clone(), clock.clone());
+        tasks.push(tokio::spawn(async move {
+            let every = if pushes { PUSHED_POLL } else { REVOCATION_POLL };
+            let mut seen = 0;
+            loop {
+                if let Err(err) = poller.sync(&mut seen, poll_clock.now()).await {
+                    log::warn!("reading revocation facts: {err}");
+                }
+                tokio::time::sleep(every).await;
+            }
+        }));
+        if pushes {
+            let listener = self.clone();
+            tasks.push(tokio::spawn(async move { listener.listen(clock).await }));
+        }
+        tasks
+    }
+
+    async fn listen(&self, clock: Arc<dyn Clock>) {
+        let set = self.set.clone();
+        let deliver = move |fact| {
+            set.apply(fact, clock.now());
+        };
+        loop {
+            if let Err(err) = self.store.listen(&deliver).await {
+                log::warn!("revocation pushes stopped, polling until they are back: {err}");
+            }
+            tokio::time::sleep(PUSHED_POLL).await;
+        }
+    }
+}
+
+impl Sessions {
+    /// Ends the access tokens `revoked` covers, on every instance: recorded in the shared
+    /// store (a failure is the caller's 503: no revocation is claimed that was not
+    /// recorded), then applied here at once.
+    pub(super) async fn revoke_access(
+        &self,
+        revoked: Revoked,
+        now: i64,
+    ) -> Result<(), SessionError> {
+        let policy = &self.policy;
+        let until = now
+            .saturating_add(policy.access_ttl)
+            .saturating_add(policy.leeway);
+        let fact = self.revocations.store.record(revoked, until, now).await?;
+        self.revocations.set.apply(fact, now);
+        Ok(())
+    }
+
+    /// The generation a user's tokens are at now, for a fact that ends the older ones.
+    pub(super) async fn current_generation(&self, user: uuid::Uuid) -> Result<i64, SessionError> {
+        let user = self.users.by_id(user).await?;
+        Ok(user.map_or(Revoked::DELETED, |user| user.generation))
+    }
+}
