@@ -18,7 +18,7 @@ use crate::http::{limit_request_size, log_request, CorsPolicy};
 use crate::keys::KeyStore;
 use crate::metrics::{configure_metrics, instrument, Metrics};
 use crate::revocation::RevocationSet;
-use crate::routes::{configure, OpenApiDocument, ServerMetadata};
+use crate::routes::{configure, OpenApiDocument, RevocationFeed, ServerMetadata};
 use crate::sessions::{Revocations, Sessions};
 use crate::settings::Settings;
 use crate::store::connect_stores;
@@ -60,6 +60,11 @@ impl Application {
             settings.keys.dir.display()
         );
         let shared = Shared::build(&settings, keys.clone(), clock).await?;
+        // The facts in force are loaded before the first request; a store that is down
+        // now (Redis) is read by the sync task once it is back.
+        if let Err(err) = shared.sessions.revocations.sync(shared.clock.now()).await {
+            log::warn!("revocation facts not loaded at start: {err}");
+        }
         let metrics = match settings.operations.metrics_listener() {
             Some(bind) => Some(shared.serve_metrics(bind, settings.operations.shutdown_timeout)?),
             None => None,
@@ -159,6 +164,7 @@ struct Shared {
     verifier: web::Data<AccessTokenVerifier>,
     proxies: web::Data<crate::settings::TrustedProxies>,
     cookies: web::Data<CookieCarrier>,
+    feed: web::Data<RevocationFeed>,
 }
 
 impl Shared {
@@ -205,6 +211,9 @@ impl Shared {
             metrics: web::Data::from(metrics),
             verifier: web::Data::new(verifier),
             proxies: web::Data::new(settings.throttle.trusted_proxies.clone()),
+            feed: web::Data::new(RevocationFeed(
+                settings.operations.revocations_token.clone(),
+            )),
             cookies: web::Data::new(CookieCarrier {
                 enabled: settings.browser.cookies,
                 trusted_origins: settings.browser.cors_origins.origins.clone(),
@@ -262,6 +271,7 @@ impl Shared {
             .app_data(self.metrics.clone())
             .app_data(self.verifier.clone())
             .app_data(self.proxies.clone())
-            .app_data(self.cookies.clone());
+            .app_data(self.cookies.clone())
+            .app_data(self.feed.clone());
     }
 }

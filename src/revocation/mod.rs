@@ -13,7 +13,7 @@ use uuid::Uuid;
 pub use set::RevocationSet;
 
 /// What a fact revokes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Revoked {
     /// Every access token of one session.
@@ -25,7 +25,7 @@ pub enum Revoked {
 
 /// One revocation, in force until `until` (Unix seconds), numbered by the store in the
 /// order the store learnt it (`seq`, the feed's cursor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fact {
     pub seq: u64,
     #[serde(flatten)]

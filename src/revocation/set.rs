@@ -25,10 +25,10 @@ pub struct RevocationSet {
 
 #[derive(Default)]
 struct Facts {
-    /// `sid` → until.
-    sessions: HashMap<Uuid, i64>,
-    /// `sub` → (generation below which tokens are revoked, until).
-    users: HashMap<Uuid, (i64, i64)>,
+    /// `sid` → (until, the seq of the fact that set it).
+    sessions: HashMap<Uuid, (i64, u64)>,
+    /// `sub` → (generation below which tokens are revoked, until, seq).
+    users: HashMap<Uuid, (i64, i64, u64)>,
 }
 
 impl Default for RevocationSet {
@@ -54,8 +54,8 @@ impl RevocationSet {
         }
         let session = facts.sessions.get(&holder.sid);
         let user = facts.users.get(&holder.sub);
-        session.is_some_and(|&until| now <= until)
-            || user.is_some_and(|&(gen, until)| holder.gen < gen && now <= until)
+        session.is_some_and(|&(until, _)| now <= until)
+            || user.is_some_and(|&(gen, until, _)| holder.gen < gen && now <= until)
     }
 
     /// Takes in `fact` unless it has expired at `now`; a fact already known (the same, or a
@@ -69,16 +69,22 @@ impl RevocationSet {
             let mut facts = self.facts.write();
             match fact.revoked {
                 Revoked::Session { sid } => {
-                    let until = facts.sessions.entry(sid).or_insert(i64::MIN);
+                    let (until, seq) = facts.sessions.entry(sid).or_insert((i64::MIN, 0));
                     let changed = fact.until > *until;
-                    *until = (*until).max(fact.until);
+                    if changed {
+                        (*until, *seq) = (fact.until, fact.seq);
+                    }
                     changed
                 }
                 Revoked::User { sub, gen } => {
-                    let (known_gen, until) = facts.users.entry(sub).or_insert((i64::MIN, i64::MIN));
+                    let entry = facts.users.entry(sub).or_insert((i64::MIN, i64::MIN, 0));
+                    let (known_gen, until, seq) = entry;
                     let changed = gen > *known_gen || fact.until > *until;
-                    *known_gen = (*known_gen).max(gen);
-                    *until = (*until).max(fact.until);
+                    if changed {
+                        *known_gen = (*known_gen).max(gen);
+                        *until = (*until).max(fact.until);
+                        *seq = (*seq).max(fact.seq);
+                    }
                     changed
                 }
             }
@@ -93,8 +99,8 @@ impl RevocationSet {
     /// Forgets every fact past its `until` at `now`.
     pub fn sweep(&self, now: i64) {
         let mut facts = self.facts.write();
-        facts.sessions.retain(|_, until| *until >= now);
-        facts.users.retain(|_, (_, until)| *until >= now);
+        facts.sessions.retain(|_, (until, _)| *until >= now);
+        facts.users.retain(|_, (_, until, _)| *until >= now);
     }
 
     /// How many facts it holds (sessions and users).
@@ -112,23 +118,26 @@ impl RevocationSet {
         self.cursor.load(Ordering::Acquire)
     }
 
-    /// The facts in force at `now`, with `seq` 0 (the set keeps only their effect).
-    pub fn snapshot(&self, now: i64) -> Vec<Fact> {
+    /// The facts in force at `now` numbered above `since`, in `seq` order; each under the
+    /// number of the latest fact that strengthened it.
+    pub fn snapshot(&self, now: i64, since: u64) -> Vec<Fact> {
         let facts = self.facts.read();
-        let sessions = facts.sessions.iter().filter(|(_, &until)| until >= now);
-        let users = facts.users.iter().filter(|(_, &(_, until))| until >= now);
-        sessions
-            .map(|(&sid, &until)| Fact {
-                seq: 0,
-                revoked: Revoked::Session { sid },
-                until,
-            })
-            .chain(users.map(|(&sub, &(gen, until))| Fact {
-                seq: 0,
-                revoked: Revoked::User { sub, gen },
-                until,
-            }))
-            .collect()
+        let sessions = facts.sessions.iter().map(|(&sid, &(until, seq))| Fact {
+            seq,
+            revoked: Revoked::Session { sid },
+            until,
+        });
+        let users = facts.users.iter().map(|(&sub, &(gen, until, seq))| Fact {
+            seq,
+            revoked: Revoked::User { sub, gen },
+            until,
+        });
+        let mut live: Vec<Fact> = sessions
+            .chain(users)
+            .filter(|fact| fact.until >= now && fact.seq > since)
+            .collect();
+        live.sort_by_key(|fact| fact.seq);
+        live
     }
 
     /// New facts as they are applied, for the feed.

@@ -105,7 +105,7 @@ fn a_sweep_forgets_what_has_ended_and_keeps_the_rest() {
 
     assert_eq!(set.len(), 2);
     let mut kept: Vec<_> = set
-        .snapshot(NOW + 11)
+        .snapshot(NOW + 11, 0)
         .into_iter()
         .map(|f| f.revoked)
         .collect();
@@ -129,8 +129,8 @@ fn the_snapshot_leaves_out_what_has_ended_before_any_sweep() {
     let set = RevocationSet::new();
     set.apply(session_fact(1, Uuid::from_u128(10), NOW + 10), NOW);
     set.apply(user_fact(2, Uuid::from_u128(12), 1, NOW + 10), NOW);
-    assert_eq!(set.snapshot(NOW + 10).len(), 2);
-    assert!(set.snapshot(NOW + 11).is_empty());
+    assert_eq!(set.snapshot(NOW + 10, 0).len(), 2);
+    assert!(set.snapshot(NOW + 11, 0).is_empty());
 }
 
 #[test]
@@ -168,4 +168,22 @@ fn covers_matches_the_set() {
     };
     assert!(user.covers(&holder(0)));
     assert!(!user.covers(&holder(1)));
+}
+
+#[test]
+fn the_snapshot_since_a_cursor_holds_only_what_changed_after_it_in_order() {
+    let set = RevocationSet::new();
+    set.apply(session_fact(1, Uuid::from_u128(10), NOW + 10), NOW);
+    set.apply(user_fact(2, Uuid::from_u128(12), 1, NOW + 10), NOW);
+    set.apply(session_fact(3, Uuid::from_u128(14), NOW + 10), NOW);
+    set.apply(user_fact(4, Uuid::from_u128(12), 2, NOW + 20), NOW);
+
+    let seqs: Vec<u64> = set.snapshot(NOW, 1).iter().map(|f| f.seq).collect();
+
+    assert_eq!(seqs, [3, 4]);
+    assert_eq!(
+        set.snapshot(NOW, 3),
+        [user_fact(4, Uuid::from_u128(12), 2, NOW + 20)]
+    );
+    assert_eq!(set.snapshot(NOW, 0).len(), 3);
 }

@@ -10,6 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::clock::Clock;
 use crate::sessions::Sessions;
 use crate::store::StoreError;
 
@@ -39,6 +40,9 @@ pub enum Check {
 pub struct Checks {
     database: Check,
     denylist: Check,
+    /// Whether this instance's revocation facts were read from the store within the last
+    /// few seconds: `down` means a revocation on another instance may not be seen here.
+    revocations: Check,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,12 +59,13 @@ pub async fn healthz() -> HttpResponse {
 
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, description = "What each store says; 200 even when one is down (alert on `degraded`).", body = Ready)))]
-pub async fn readyz(sessions: web::Data<Sessions>) -> HttpResponse {
+pub async fn readyz(sessions: web::Data<Sessions>, clock: web::Data<dyn Clock>) -> HttpResponse {
     let (database, denylist) = tokio::join!(
         check(sessions.users.check()),
         check(sessions.denylist.check())
     );
-    let status = if database && denylist {
+    let revocations = sessions.revocations.is_current(clock.now());
+    let status = if database && denylist && revocations {
         Readiness::Ready
     } else {
         Readiness::Degraded
@@ -73,6 +78,7 @@ pub async fn readyz(sessions: web::Data<Sessions>) -> HttpResponse {
             checks: Checks {
                 database: word(database),
                 denylist: word(denylist),
+                revocations: word(revocations),
             },
         })
 }

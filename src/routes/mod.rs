@@ -11,6 +11,7 @@ mod me;
 mod oauth;
 mod refresh;
 mod register;
+mod revocations;
 mod verify;
 
 use actix_web::error::QueryPayloadError;
@@ -22,6 +23,7 @@ use crate::error::ApiError;
 use crate::http::{limit_client_rate, limit_client_rate_oauth, MAX_BODY_BYTES};
 pub use docs::{ApiDoc, OpenApiDocument};
 pub use oauth::ServerMetadata;
+pub use revocations::RevocationFeed;
 
 /// Registers every authd route, the JSON error handlers and the JSON 404/405 answers.
 /// Register, login, refresh and the OAuth token endpoint count against the per-IP request
@@ -76,6 +78,11 @@ fn table() -> Vec<(&'static str, Method, Route)> {
         ),
         ("/auth/me", Method::GET, get().to(me::me)),
         ("/auth/verify", Method::GET, get().to(verify::verify)),
+        (
+            "/auth/revocations",
+            Method::GET,
+            get().to(revocations::revocations),
+        ),
         ("/admin/users", Method::GET, get().to(admin::list_users)),
         ("/.well-known/jwks.json", Method::GET, get().to(jwks::jwks)),
         (

@@ -2,7 +2,7 @@
 //! instance learns it) and applied to this instance's set at once; a background task keeps
 //! the set current with what other instances record (pushed by Redis, else polled).
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,8 @@ pub struct Revocations {
     pub set: Arc<RevocationSet>,
     /// Unix seconds of the last successful read from the store (0: never).
     synced_at: AtomicI64,
+    /// The greatest `seq` read from the store: the next read starts above it.
+    seen: AtomicU64,
 }
 
 impl Revocations {
@@ -33,6 +35,7 @@ impl Revocations {
             store,
             set,
             synced_at: AtomicI64::new(0),
+            seen: AtomicU64::new(0),
         }
     }
 
@@ -41,20 +44,23 @@ impl Revocations {
         now - self.synced_at.load(Ordering::Acquire) <= STALE_AFTER_SECS
     }
 
-    /// Reads what the store has above `seen` into the set. A store whose last number is
-    /// below `seen` lost its facts (a Redis restarted empty): it is given this set's back.
-    async fn sync(&self, seen: &mut u64, now: i64) -> Result<(), StoreError> {
-        if self.store.last_seq().await? < *seen {
+    /// Reads what the store has that this instance has not seen into the set (at start,
+    /// everything live). A store whose last number is below what was seen lost its facts
+    /// (a Redis restarted empty): it is given this set's back.
+    pub async fn sync(&self, now: i64) -> Result<(), StoreError> {
+        let mut seen = self.seen.load(Ordering::Acquire);
+        if self.store.last_seq().await? < seen {
             log::warn!("the revocation store lost its facts; writing back the live ones");
-            *seen = 0;
-            for fact in self.set.snapshot(now) {
+            seen = 0;
+            for fact in self.set.snapshot(now, 0) {
                 self.store.record(fact.revoked, fact.until, now).await?;
             }
         }
-        for fact in self.store.since(*seen, now).await? {
-            *seen = (*seen).max(fact.seq);
+        for fact in self.store.since(seen, now).await? {
+            seen = seen.max(fact.seq);
             self.set.apply(fact, now);
         }
+        self.seen.store(seen, Ordering::Release);
         self.set.sweep(now);
         self.synced_at.store(now, Ordering::Release);
         Ok(())
@@ -68,12 +74,11 @@ impl Revocations {
         let (poller, poll_clock) = (self.clone(), clock.clone());
         tasks.push(tokio::spawn(async move {
             let every = if pushes { PUSHED_POLL } else { REVOCATION_POLL };
-            let mut seen = 0;
             loop {
-                if let Err(err) = poller.sync(&mut seen, poll_clock.now()).await {
+                tokio::time::sleep(every).await;
+                if let Err(err) = poller.sync(poll_clock.now()).await {
                     log::warn!("reading revocation facts: {err}");
                 }
-                tokio::time::sleep(every).await;
             }
         }));
         if pushes {

@@ -16,6 +16,7 @@ use parse::{
     parse_positive_usize, parse_public_url, parse_usize,
 };
 pub use parse::{parse_duration, CorsOrigins, TrustedProxies};
+pub use redact::Secret;
 
 /// Settings shared by `serve` and every other subcommand, so they act on the same
 /// database and keys as the running server.
@@ -249,6 +250,16 @@ pub struct OperationsSettings {
         global = true
     )]
     pub metrics_bind: String,
+
+    /// Shared secret other services present (Bearer) to read `GET /auth/revocations`;
+    /// unset: the feed is off.
+    #[arg(
+        long,
+        env = "AUTHD_REVOCATIONS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub revocations_token: Option<Secret>,
 }
 
 impl OperationsSettings {

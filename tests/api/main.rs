@@ -28,6 +28,7 @@ mod process;
 mod refresh;
 mod register;
 mod revocation_store;
+mod revocations;
 mod scale;
 mod stores;
 mod throttle;

@@ -7,7 +7,9 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, admin, health, jwks, login, logout, me, oauth, refresh, register, verify};
+use super::{
+    account, admin, health, jwks, login, logout, me, oauth, refresh, register, revocations, verify,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +28,7 @@ use super::{account, admin, health, jwks, login, logout, me, oauth, refresh, reg
         account::change_password,
         me::me,
         verify::verify,
+        revocations::revocations,
         admin::list_users,
         jwks::jwks,
         oauth::token::token,
@@ -87,6 +90,13 @@ impl Modify for SecuritySchemes {
             .description(Some("A client id as the user name, with an empty password (RFC 6749 §2.3.1; every client is public)."))
             .build();
         components.add_security_scheme("client_basic", SecurityScheme::Http(basic));
+        let feed = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "The shared secret `AUTHD_REVOCATIONS_TOKEN`, for other services.",
+            ))
+            .build();
+        components.add_security_scheme("revocations_token", SecurityScheme::Http(feed));
     }
 }
 

@@ -1,0 +1,138 @@
+//! `GET /auth/revocations`: off unless `AUTHD_REVOCATIONS_TOKEN` is set, only for that
+//! secret, a JSON snapshot with a cursor, and a `text/event-stream` of new facts.
+
+use std::time::Duration;
+
+use authd::clock::Clock;
+use authd::settings::Secret;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+
+const SECRET: &str = "a-feed-secret-of-some-length";
+
+async fn app_with_feed() -> TestApp {
+    spawn_app_with(|settings| {
+        settings.operations.revocations_token = Some(Secret::new(SECRET));
+    })
+    .await
+}
+
+async fn snapshot(app: &TestApp, query: &str) -> Value {
+    let response = app
+        .get_with_token(&format!("/auth/revocations{query}"), SECRET)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    response.json().await.unwrap()
+}
+
+/// Logs a new user in and out: one session fact.
+async fn revoked_session(app: &TestApp, email: &str) -> String {
+    let tokens = app.signed_up(email).await;
+    assert_eq!(
+        app.logout(&tokens.refresh).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    crate::helpers::jwt_part(&tokens.access, 1)["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_feed_is_off_unless_its_secret_is_set() {
+    let app = spawn_app().await;
+    let response = app.get_with_token("/auth/revocations", SECRET).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_feed_answers_only_its_secret() {
+    let app = app_with_feed().await;
+    let tokens = app.signed_up("alice@example.com").await;
+
+    let none = app
+        .client
+        .get(app.url("/auth/revocations"))
+        .send()
+        .await
+        .unwrap();
+    let user_token = app
+        .get_with_token("/auth/revocations", &tokens.access)
+        .await;
+    let almost = app
+        .get_with_token("/auth/revocations", &SECRET[..SECRET.len() - 1])
+        .await;
+
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer realm=\"authd\"");
+    for refused in [user_token, almost] {
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        let challenge = refused.headers()["www-authenticate"].to_str().unwrap();
+        assert!(challenge.contains("invalid_token"), "{challenge}");
+    }
+}
+
+#[tokio::test]
+async fn a_logout_shows_in_the_snapshot_and_a_cursor_skips_what_was_read() {
+    let app = app_with_feed().await;
+    let empty = snapshot(&app, "").await;
+    assert_eq!(empty["facts"], Value::Array(vec![]));
+
+    let first_sid = revoked_session(&app, "alice@example.com").await;
+    let after_first = snapshot(&app, "").await;
+    let facts = after_first["facts"].as_array().unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0]["sid"], first_sid.as_str());
+    let until = facts[0]["until"].as_i64().unwrap();
+    let expected = app.clock.now() + app.settings.tokens.access_ttl as i64 + 30;
+    assert!((until - expected).abs() <= 1, "{until} vs {expected}");
+    let cursor = after_first["cursor"].as_u64().unwrap();
+    assert_eq!(facts[0]["seq"].as_u64(), Some(cursor));
+
+    let second_sid = revoked_session(&app, "bob@example.com").await;
+    let since = snapshot(&app, &format!("?since={cursor}")).await;
+
+    let facts = since["facts"].as_array().unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0]["sid"], second_sid.as_str());
+}
+
+#[tokio::test]
+async fn the_stream_sends_the_snapshot_then_each_new_fact_as_it_happens() {
+    let app = app_with_feed().await;
+    let first_sid = revoked_session(&app, "alice@example.com").await;
+    let mut stream = app
+        .client
+        .get(app.url("/auth/revocations"))
+        .bearer_auth(SECRET)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+
+    let mut seen = String::new();
+    let mut read_until = async |needle: &str, seen: &mut String| {
+        while !seen.contains(needle) {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+                .await
+                .expect("an event in time")
+                .unwrap()
+                .expect("the stream stays open");
+            seen.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    read_until(&first_sid, &mut seen).await;
+    assert!(
+        seen.starts_with("id: 1\nevent: revocation\ndata: {"),
+        "{seen}"
+    );
+
+    let second_sid = revoked_session(&app, "bob@example.com").await;
+    read_until(&second_sid, &mut seen).await;
+    assert!(seen.contains("\nid: 2\nevent: revocation\n"), "{seen}");
+}

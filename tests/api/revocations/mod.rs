@@ -1,0 +1,3 @@
+//! Instant revocation: the facts a revocation leaves, and the feed other services read.
+
+mod feed;
