@@ -16,9 +16,11 @@ use crate::domain::PasswordPolicy;
 use crate::hashing::PasswordHasher;
 use crate::http::{limit_request_size, log_request, CorsPolicy};
 use crate::keys::KeyStore;
-use crate::metrics::{configure_metrics, instrument, Metrics};
+use crate::metrics::{instrument, Metrics};
 use crate::revocation::RevocationSet;
-use crate::routes::{configure, OpenApiDocument, RevocationFeed, ServerMetadata};
+use crate::routes::{
+    configure, configure_metrics, OpenApiDocument, RevocationFeed, ServerMetadata,
+};
 use crate::sessions::{Revocations, Sessions};
 use crate::settings::Settings;
 use crate::store::connect_stores;
@@ -228,9 +230,11 @@ impl Shared {
             .with_context(|| format!("AUTHD_METRICS_BIND: cannot listen on {bind}"))?;
         let port = listener.local_addr().context("AUTHD_METRICS_BIND")?.port();
         let (metrics, keys, clock) = (self.metrics.clone(), self.keys.clone(), self.clock.clone());
+        let revocations = web::Data::from(self.sessions.revocations.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(metrics.clone())
+                .app_data(revocations.clone())
                 .app_data(keys.clone())
                 .app_data(clock.clone())
                 .configure(configure_metrics)

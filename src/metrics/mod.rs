@@ -2,7 +2,6 @@
 //! the access log, the flows, the hashing pool and the stores, and rendered as text on the
 //! separate `AUTHD_METRICS_BIND` listener, never on the public one.
 
-mod endpoint;
 mod outcomes;
 mod stores;
 
@@ -11,7 +10,6 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-pub use endpoint::{configure_metrics, CONTENT_TYPE};
 pub use outcomes::{LoginOutcome, RefreshOutcome, Revocation};
 pub use stores::instrument;
 
@@ -36,6 +34,8 @@ pub struct Metrics {
     store_duration: HistogramVec,
     store_errors: IntCounterVec,
     keys: IntGaugeVec,
+    revocation_facts: IntGauge,
+    revocations_current: IntGauge,
     /// The hashing pool's gauges, handed to [`crate::hashing::PasswordHasher`].
     pub hashing: PoolGauges,
 }
@@ -137,6 +137,14 @@ impl Metrics {
                 &["store", "operation"],
             )?,
             keys,
+            revocation_facts: gauge(
+                "authd_revocation_facts",
+                "Revocation facts in force in this instance's memory (sessions and users).",
+            )?,
+            revocations_current: gauge(
+                "authd_revocations_current",
+                "1 when this instance read the revocation facts from the store within 5 s.",
+            )?,
             hashing: PoolGauges {
                 workers: gauge("authd_hashing_workers", "Threads of the argon2 pool.")?,
                 busy: gauge(
@@ -184,6 +192,13 @@ impl Metrics {
         if failed {
             self.store_errors.with_label_values(&labels).inc();
         }
+    }
+
+    /// The revocation facts as they stand, read at scrape time.
+    pub fn observe_revocations(&self, facts: usize, current: bool) {
+        self.revocation_facts
+            .set(i64::try_from(facts).unwrap_or(i64::MAX));
+        self.revocations_current.set(i64::from(current));
     }
 
     /// The text exposition (format 0.0.4) of every metric, the key gauges read from `ring`.

@@ -8,6 +8,7 @@ mod jwks;
 mod login;
 mod logout;
 mod me;
+mod metrics;
 mod oauth;
 mod refresh;
 mod register;
@@ -22,6 +23,7 @@ use actix_web::{guard, web, HttpResponse, ResponseError, Route};
 use crate::error::ApiError;
 use crate::http::{limit_client_rate, limit_client_rate_oauth, MAX_BODY_BYTES};
 pub use docs::{ApiDoc, OpenApiDocument};
+pub use metrics::{configure_metrics, CONTENT_TYPE as METRICS_CONTENT_TYPE};
 pub use oauth::ServerMetadata;
 pub use revocations::RevocationFeed;
 

@@ -182,3 +182,20 @@ async fn requests_stores_and_the_hashing_pool_are_measured() {
     assert!(!text.contains("authd_store_errors_total{"));
     assert!(text.contains(r#",state="signing"} 1"#));
 }
+
+#[tokio::test]
+async fn the_revocation_facts_in_memory_and_their_freshness_are_shown() {
+    let app = app_with_metrics().await;
+    let before = scrape(&app).await;
+    assert_eq!(sample(&before, "authd_revocation_facts"), 0.0);
+    let tokens = app.signed_up("carol@example.com").await;
+
+    assert_eq!(
+        app.logout(&tokens.refresh).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    let text = scrape(&app).await;
+    assert_eq!(sample(&text, "authd_revocation_facts"), 1.0);
+    assert_eq!(sample(&text, "authd_revocations_current"), 1.0);
+}

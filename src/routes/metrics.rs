@@ -3,9 +3,10 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::Metrics;
 use crate::clock::Clock;
 use crate::keys::KeyStore;
+use crate::metrics::Metrics;
+use crate::sessions::Revocations;
 
 /// The content type of the Prometheus text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -17,10 +18,14 @@ pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
 
 async fn metrics(
     metrics: web::Data<Metrics>,
-    keys: web::Data<KeyStore>,
-    clock: web::Data<dyn Clock>,
+    (keys, clock): (web::Data<KeyStore>, web::Data<dyn Clock>),
+    revocations: Option<web::Data<Revocations>>,
 ) -> HttpResponse {
-    let text = metrics.render(&keys.current(), clock.now());
+    let now = clock.now();
+    if let Some(revocations) = revocations {
+        metrics.observe_revocations(revocations.set.len(), revocations.is_current(now));
+    }
+    let text = metrics.render(&keys.current(), now);
     HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .insert_header(("Cache-Control", "no-store"))
