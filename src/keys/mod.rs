@@ -7,6 +7,7 @@ mod folder;
 pub mod generate;
 mod jwk;
 pub(crate) mod material;
+pub mod retention;
 mod rotation;
 pub mod schedule;
 mod store;
