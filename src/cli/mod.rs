@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), and the operator's commands, one module per
-//! group: `keys` (generate, list, prune) and `users` (add). Every command reads the same
-//! settings as `serve`, so it acts on the same database and keys as the running server.
+//! group: `keys` (generate, list, prune) and `users` (add, list, set-roles, delete). Every
+//! command reads the same settings as `serve`, so it acts on the same database and keys as
+//! the running server.
 
 mod format;
 mod keys;

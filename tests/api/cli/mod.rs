@@ -2,6 +2,7 @@
 //! beside a server on the same ones where it matters.
 
 mod keys;
+mod users;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
