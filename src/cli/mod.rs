@@ -1,10 +1,11 @@
 //! The command line: `serve` (the default), and the operator's commands, one module per
-//! group: `keys` (generate, list, prune) and `users` (add, list, set-roles, delete). Every
-//! command reads the same settings as `serve`, so it acts on the same database and keys as
-//! the running server.
+//! group: `keys` (generate, list, prune), `users` (add, list, set-roles, delete) and
+//! `token inspect`. Every command reads the same settings as `serve`, so it acts on the
+//! same database and keys as the running server.
 
 mod format;
 mod keys;
+mod token;
 mod users;
 
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 
 pub use keys::KeysCommand;
+pub use token::{TokenCommand, TokenKind};
 pub use users::UsersCommand;
 
 use crate::settings::Settings;
@@ -42,6 +44,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Look into tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 impl Cli {
@@ -105,7 +110,7 @@ fn explain_bad_value(err: &clap::Error) -> String {
     }
 }
 
-/// Runs the parsed command to completion; its exit code.
+/// Runs the parsed command to completion; its exit code (`token inspect` has its own).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => runtime()?.block_on(async {
@@ -114,6 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })?,
         Command::Keys(command) => keys::run(command, &cli.settings)?,
         Command::Users(command) => runtime()?.block_on(users::run(command, &cli.settings))?,
+        Command::Token(command) => return Ok(token::run(command, &cli.settings)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,8 @@
-//! The operator commands, run as the real binary on a test's database and keys folder,
-//! beside a server on the same ones where it matters.
+//! The operator commands (`keys`, `users`, `token`), run as the real binary on a test's
+//! database and keys folder, beside a server on the same ones where it matters.
 
 mod keys;
+mod token;
 mod users;
 
 use std::io::Write;
