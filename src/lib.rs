@@ -25,7 +25,7 @@
 //!   that any actix-web service can use to protect its routes offline.
 //! - [`routes`]: the route table ([`routes::configure`]) and one module per resource.
 //! - [`startup`]: [`startup::Application`] wires the stores and runs the HTTP server.
-//! - [`cli`]: the `authd` command line (`serve`, `keys`, `users`).
+//! - [`cli`]: the `authd` command line (`serve`, and the operator's `keys`, `users`, `token`).
 
 pub mod browser;
 pub mod cli;

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     authd::logging::init(cli.settings.operations.log_format);
     authd::install_crypto_provider();
     match authd::cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("authd: {err:#}");
             ExitCode::FAILURE

@@ -47,6 +47,7 @@ impl fmt::Debug for Key {
 }
 
 /// The kinds of key file, told apart by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyFile {
     Private,
     Public,

@@ -3,10 +3,13 @@
 //! Every key verifies; every public key is published in the JWKS; a key signs only once
 //! every instance publishes it and every verifier's cached JWKS holds it (see [`Rotation`]).
 
+mod folder;
 pub mod generate;
 mod jwk;
 pub(crate) mod material;
+pub mod retention;
 mod rotation;
+pub mod schedule;
 mod store;
 
 use std::collections::BTreeMap;
@@ -14,8 +17,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-pub use material::Key;
-use material::KeyFile;
+pub(crate) use folder::{read_key_files, KeyFileRead};
+pub use material::{Key, KeyFile};
 pub use rotation::{Rotation, DEFAULT_RELOAD_SECS};
 pub use store::KeyStore;
 
@@ -31,36 +34,24 @@ pub struct KeyRing {
 impl KeyRing {
     /// Reads every key file of `dir`; a folder without a key is an error.
     pub fn load(dir: &Path, rotation: Rotation) -> anyhow::Result<KeyRing> {
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("reading the keys folder {}", dir.display()))?;
+        Self::from_files(dir, read_key_files(dir)?, rotation)
+    }
+
+    /// The ring of `files`, read from `dir`.
+    pub(crate) fn from_files(
+        dir: &Path,
+        files: Vec<KeyFileRead>,
+        rotation: Rotation,
+    ) -> anyhow::Result<KeyRing> {
         let mut keys = BTreeMap::new();
-        for entry in entries {
-            let entry =
-                entry.with_context(|| format!("reading the keys folder {}", dir.display()))?;
-            let name = entry.file_name();
-            let Some((kid, kind)) = name.to_str().and_then(KeyFile::classify) else {
-                continue;
-            };
-            if !entry
-                .file_type()
-                .map(|t| t.is_file() || t.is_symlink())
-                .unwrap_or(false)
-            {
-                continue;
-            }
-            let path = entry.path();
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading key {}", path.display()))?;
-            let metadata = std::fs::metadata(&path)
-                .with_context(|| format!("reading key {}", path.display()))?;
-            let published_at = rotation::published_at(&metadata);
-            let key = Key::from_file(kid, &kind, &bytes, published_at)
-                .with_context(|| format!("loading key {}", path.display()))?;
+        for file in files {
+            let key = Key::from_file(&file.kid, &file.kind, &file.bytes, file.published_at)
+                .with_context(|| format!("loading key {}", file.path.display()))?;
             // A private key and its own .pub.pem share a kid: keep the one that can sign.
-            match keys.get(kid) {
+            match keys.get(&file.kid) {
                 Some(existing) if Key::can_sign(existing) => {}
                 _ => {
-                    keys.insert(kid.to_owned(), key);
+                    keys.insert(file.kid, key);
                 }
             }
         }
@@ -107,6 +98,16 @@ impl KeyRing {
 
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
+    }
+
+    /// Every key, in kid order.
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.keys.values()
+    }
+
+    /// When each key signed and will sign, as far as the keys now in the folder tell.
+    pub fn schedule(&self, now: i64) -> schedule::Schedule {
+        schedule::Schedule::of(&self.rotation, self.keys.values(), now)
     }
 }
 

@@ -24,13 +24,19 @@ impl Rotation {
     /// `reload` every instance has re-read the folder and publishes it, and `jwks_max_age`
     /// later every JWKS cached before that has expired.
     fn qualifies(&self, key: &Key, now: i64) -> bool {
-        let Ok(now) = u64::try_from(now) else {
-            return false;
-        };
-        let wait = Duration::from_secs(self.jwks_max_age.saturating_add(self.reload));
-        key.published_at
-            .checked_add(wait)
-            .is_some_and(|ready| Duration::from_secs(now) >= ready)
+        self.qualifies_at(key).is_some_and(|ready| now >= ready)
+    }
+
+    /// The first second (Unix) at which `key` qualifies; `None` past the end of time.
+    pub(super) fn qualifies_at(&self, key: &Key) -> Option<i64> {
+        let ready = key.published_at.checked_add(self.wait())?;
+        let secs = ready.as_secs() + u64::from(ready.subsec_nanos() > 0);
+        i64::try_from(secs).ok()
+    }
+
+    /// How long a key is published before it may sign.
+    pub fn wait(&self) -> Duration {
+        Duration::from_secs(self.jwks_max_age.saturating_add(self.reload))
     }
 
     /// The key that signs at `now` among `keys` (in kid order): the greatest kid among the
@@ -115,6 +121,18 @@ mod tests {
         let keys = [secret("k1", 1_000), secret("k2", 1_000)];
 
         assert_eq!(signer(&keys, 1_000), "k1");
+    }
+
+    #[test]
+    fn a_key_published_within_a_second_qualifies_at_the_next_whole_second() {
+        let key = Key {
+            published_at: Duration::new(1_000, 1),
+            ..secret("k1", 0)
+        };
+
+        assert_eq!(ROTATION.qualifies_at(&key), Some(1_331));
+        assert!(!ROTATION.qualifies(&key, 1_330));
+        assert!(ROTATION.qualifies(&key, 1_331));
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub const CHANGE_PASSWORD: &str =
     "UPDATE users SET password_hash = $1, token_generation = token_generation + 1 WHERE id = $2";
 pub const BUMP_GENERATION: &str =
     "UPDATE users SET token_generation = token_generation + 1 WHERE id = $1";
+pub const SET_ROLES: &str = "UPDATE users SET roles = $1 WHERE id = $2";
+pub const DELETE_USER: &str = "DELETE FROM users WHERE id = $1";
 
 /// Inserts the retired jti only if the session is not revoked and no row for the jti
 /// exists: SQLite runs it under its one write lock; in PostgreSQL concurrent inserts of

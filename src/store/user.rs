@@ -77,6 +77,12 @@ pub trait UserStore: Send + Sync {
     async fn change_password(&self, id: Uuid, new_hash: &str) -> Result<(), StoreError>;
     /// Bumps the generation: every refresh token issued before is rejected.
     async fn bump_generation(&self, id: Uuid) -> Result<(), StoreError>;
+    /// Replaces the roles of user `id`; `false` when there is no such user. Nothing else
+    /// needs bumping: a refresh re-reads the user, so the next access token has them.
+    async fn set_roles(&self, id: Uuid, roles: &[Role]) -> Result<bool, StoreError>;
+    /// Deletes user `id`; `false` when there is no such user. Their refresh tokens stop
+    /// working (a refresh re-reads the user); access tokens live until they expire.
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
     /// Users oldest first, and how many there are.
     async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError>;
     async fn check(&self) -> Result<(), StoreError>;

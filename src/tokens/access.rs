@@ -76,7 +76,7 @@ pub fn issue_access_token(
     header.kid = Some(key.kid.clone());
     header.typ = Some(ACCESS_TYP.to_owned());
     let token = jsonwebtoken::encode(&header, &claims, encoding)
-        .map_err(|e| TokenError::Rejected(e.to_string()))?;
+        .map_err(|e| TokenError::Signing(e.to_string()))?;
     Ok((token, exp - now))
 }
 
@@ -126,11 +126,11 @@ impl AccessTokenVerifier {
         let ring = self.keys.current();
         let key = ring.get(&header.kid).ok_or(TokenError::UnknownKey)?;
         if key.alg != header.alg {
-            return Err(TokenError::Header("alg does not match the key".into()));
+            return Err(TokenError::WrongAlgorithm);
         }
         let validation = strict_validation(key.alg, &self.issuer, &self.audience);
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
-            .map_err(|e| TokenError::Rejected(e.to_string()))?;
+            .map_err(TokenError::from_jsonwebtoken)?;
         let claims = data.claims;
         check_times(claims.exp, claims.nbf, claims.iat, now, self.leeway)?;
         Ok(claims)

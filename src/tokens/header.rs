@@ -69,7 +69,7 @@ pub(crate) fn check_header(token: &str, typ: &str) -> Result<CheckedHeader, Toke
     let raw: RawHeader =
         serde_json::from_slice(&bytes).map_err(|e| TokenError::Header(e.to_string()))?;
     if raw.typ != typ {
-        return Err(TokenError::Header(format!("typ must be {typ}")));
+        return Err(TokenError::WrongType);
     }
     let alg = match raw.alg.as_str() {
         "EdDSA" => Algorithm::EdDSA,

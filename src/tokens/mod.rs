@@ -33,8 +33,21 @@ pub enum TokenError {
     Header(String),
     #[error("unknown kid")]
     UnknownKey,
-    #[error("signature or claims rejected: {0}")]
-    Rejected(String),
+    /// `typ` names the other kind of token, or none.
+    #[error("wrong typ")]
+    WrongType,
+    /// `alg` is not the algorithm of the key `kid` names (or not HS256 for a refresh token).
+    #[error("alg does not match the key")]
+    WrongAlgorithm,
+    #[error("bad signature")]
+    BadSignature,
+    #[error("wrong issuer")]
+    WrongIssuer,
+    #[error("wrong audience")]
+    WrongAudience,
+    /// A claim is missing or of the wrong type (jsonwebtoken's words).
+    #[error("claims rejected: {0}")]
+    InvalidClaims(String),
     #[error("token expired")]
     Expired,
     #[error("token not yet valid")]
@@ -43,6 +56,24 @@ pub enum TokenError {
     IssuedInFuture,
     #[error("no key can sign")]
     NoSigningKey,
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+impl TokenError {
+    /// Why jsonwebtoken refused a token, as precisely as it says. Its time checks are off
+    /// (ours take an injected now) and the header was checked before, so what remains is
+    /// the signature, `iss`, `aud` and the claims' shape.
+    pub(crate) fn from_jsonwebtoken(err: jsonwebtoken::errors::Error) -> TokenError {
+        use jsonwebtoken::errors::ErrorKind;
+        match err.kind() {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+            ErrorKind::InvalidAudience => TokenError::WrongAudience,
+            ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+            _ => TokenError::InvalidClaims(err.to_string()),
+        }
+    }
 }
 
 /// The lifetimes and names every token carries; one value, built from the settings.

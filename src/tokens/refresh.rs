@@ -75,7 +75,7 @@ pub fn issue_refresh_token(
     header.kid = Some(key.kid.clone());
     header.typ = Some(REFRESH_TYP.to_owned());
     let token = jsonwebtoken::encode(&header, &claims, &secrets.refresh_encoding)
-        .map_err(|e| TokenError::Rejected(e.to_string()))?;
+        .map_err(|e| TokenError::Signing(e.to_string()))?;
     Ok(Some((claims, token)))
 }
 
@@ -89,7 +89,7 @@ pub fn verify_refresh_token(
 ) -> Result<RefreshClaims, TokenError> {
     let header = check_header(token, REFRESH_TYP)?;
     if header.alg != Algorithm::HS256 {
-        return Err(TokenError::Header("refresh tokens are HS256".into()));
+        return Err(TokenError::WrongAlgorithm);
     }
     let key = ring.get(&header.kid).ok_or(TokenError::UnknownKey)?;
     let secrets = key.secrets.as_ref().ok_or(TokenError::UnknownKey)?;
@@ -97,7 +97,7 @@ pub fn verify_refresh_token(
         strict_validation(Algorithm::HS256, &policy.issuer, &policy.refresh_audience());
     let claims =
         jsonwebtoken::decode::<RefreshClaims>(token, &secrets.refresh_decoding, &validation)
-            .map_err(|e| TokenError::Rejected(e.to_string()))?
+            .map_err(TokenError::from_jsonwebtoken)?
             .claims;
     match check {
         RefreshCheck::Live => check_times(claims.exp, None, claims.iat, now, policy.leeway)?,

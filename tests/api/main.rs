@@ -8,6 +8,7 @@ mod account;
 mod admin;
 mod attacks;
 mod browser;
+mod cli;
 mod client_ids;
 mod counters;
 mod devices;

@@ -96,6 +96,8 @@ on_backends!(users:
     users_list_oldest_first_with_the_total,
     logout_all_and_password_changes_bump_the_generation,
     a_hash_upgrade_never_undoes_a_password_change,
+    roles_are_replaced_whole_and_only_for_that_user,
+    a_deleted_user_is_gone_and_the_others_stay,
 );
 
 on_backends!(denylists:
@@ -222,6 +224,62 @@ async fn a_hash_upgrade_never_undoes_a_password_change(store: Arc<dyn UserStore>
         upgraded.generation, 1,
         "an upgrade is not a password change"
     );
+}
+
+async fn roles_are_replaced_whole_and_only_for_that_user(store: Arc<dyn UserStore>) {
+    let user = store
+        .insert(&new_user("roles@example.com", Utc::now()))
+        .await
+        .unwrap();
+    let other = store
+        .insert(&new_user("other@example.com", Utc::now()))
+        .await
+        .unwrap();
+    let role_names = |user: &authd::store::User| {
+        user.roles
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let billing = [Role::parse("billing:read").unwrap()];
+    assert!(store.set_roles(user.id, &billing).await.unwrap());
+    let replaced = store.by_id(user.id).await.unwrap().unwrap();
+    assert!(store.set_roles(other.id, &[]).await.unwrap());
+    let emptied = store.by_id(other.id).await.unwrap().unwrap();
+
+    assert_eq!(role_names(&replaced), ["billing:read"]);
+    assert_eq!(
+        replaced.generation, 0,
+        "new roles reach the next refresh as they are"
+    );
+    assert!(role_names(&emptied).is_empty());
+    assert!(!store.set_roles(Uuid::new_v4(), &billing).await.unwrap());
+}
+
+async fn a_deleted_user_is_gone_and_the_others_stay(store: Arc<dyn UserStore>) {
+    let gone = store
+        .insert(&new_user("gone@example.com", Utc::now()))
+        .await
+        .unwrap();
+    let stays = store
+        .insert(&new_user("stays@example.com", Utc::now()))
+        .await
+        .unwrap();
+
+    assert!(store.delete(gone.id).await.unwrap());
+
+    assert!(store.by_id(gone.id).await.unwrap().is_none());
+    assert!(store.by_email(&gone.email).await.unwrap().is_none());
+    assert!(store.by_id(stays.id).await.unwrap().is_some());
+    assert_eq!(store.list(10, 0).await.unwrap().1, 1);
+    assert!(!store.delete(gone.id).await.unwrap(), "deleted once");
+    // The email is free again: a new account, with a new id.
+    let again = store
+        .insert(&new_user("gone@example.com", Utc::now()))
+        .await
+        .unwrap();
+    assert_ne!(again.id, gone.id);
 }
 
 fn retirement(sid: Uuid, successor: Option<(&str, i64)>) -> Retirement {

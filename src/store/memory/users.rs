@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use uuid::Uuid;
 
-use crate::domain::Email;
+use crate::domain::{Email, Role};
 use crate::store::{InsertUserError, NewUser, StoreError, User, UserStore};
 
 #[derive(Default)]
@@ -19,10 +19,11 @@ impl MemoryUserStore {
         Self::default()
     }
 
-    fn update(&self, id: Uuid, change: impl FnOnce(&mut User)) {
-        if let Some(user) = self.users.lock().iter_mut().find(|u| u.id == id) {
-            change(user);
-        }
+    /// Changes user `id`; `false` when there is none.
+    fn update(&self, id: Uuid, change: impl FnOnce(&mut User)) -> bool {
+        let mut users = self.users.lock();
+        let found = users.iter_mut().find(|u| u.id == id);
+        found.map(change).is_some()
     }
 }
 
@@ -77,6 +78,17 @@ impl UserStore for MemoryUserStore {
     async fn bump_generation(&self, id: Uuid) -> Result<(), StoreError> {
         self.update(id, |user| user.generation += 1);
         Ok(())
+    }
+
+    async fn set_roles(&self, id: Uuid, roles: &[Role]) -> Result<bool, StoreError> {
+        Ok(self.update(id, |user| user.roles = roles.to_vec()))
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
+        let mut users = self.users.lock();
+        let before = users.len();
+        users.retain(|u| u.id != id);
+        Ok(users.len() < before)
     }
 
     async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {

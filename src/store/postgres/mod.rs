@@ -14,12 +14,12 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::sql::{
-    BUMP_GENERATION, CHANGE_PASSWORD, COUNT_USERS, INSERT_USER, LIST_USERS, UPGRADE_HASH,
-    USER_BY_EMAIL, USER_BY_ID,
+    BUMP_GENERATION, CHANGE_PASSWORD, COUNT_USERS, DELETE_USER, INSERT_USER, LIST_USERS, SET_ROLES,
+    UPGRADE_HASH, USER_BY_EMAIL, USER_BY_ID,
 };
 use super::user::{decode_email, decode_roles};
 use super::{InsertUserError, NewUser, StoreError, User, UserStore};
-use crate::domain::Email;
+use crate::domain::{Email, Role};
 
 /// How long a request waits for a pooled connection before it fails with 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -60,10 +60,15 @@ fn user_from_row(row: &PgRow) -> Result<User, StoreError> {
     })
 }
 
+/// Roles as the `TEXT[]` column takes them.
+fn role_names(roles: &[Role]) -> Vec<&str> {
+    roles.iter().map(Role::as_str).collect()
+}
+
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn insert(&self, user: &NewUser) -> Result<User, InsertUserError> {
-        let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+        let roles = role_names(&user.roles);
         let result = sqlx::query(INSERT_USER)
             .bind(user.id)
             .bind(user.email.as_str())
@@ -127,6 +132,23 @@ impl UserStore for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn set_roles(&self, id: Uuid, roles: &[Role]) -> Result<bool, StoreError> {
+        let done = sqlx::query(SET_ROLES)
+            .bind(role_names(roles))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
+        let done = sqlx::query(DELETE_USER)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {

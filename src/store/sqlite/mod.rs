@@ -13,8 +13,8 @@ use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
 use super::sql::{
-    BUMP_GENERATION, CHANGE_PASSWORD, COUNT_USERS, INSERT_USER, LIST_USERS, UPGRADE_HASH,
-    USER_BY_EMAIL, USER_BY_ID,
+    BUMP_GENERATION, CHANGE_PASSWORD, COUNT_USERS, DELETE_USER, INSERT_USER, LIST_USERS, SET_ROLES,
+    UPGRADE_HASH, USER_BY_EMAIL, USER_BY_ID,
 };
 use super::user::{corrupt, decode_email, decode_roles};
 use super::{InsertUserError, NewUser, StoreError, User, UserStore};
@@ -138,6 +138,23 @@ impl UserStore for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn set_roles(&self, id: Uuid, roles: &[Role]) -> Result<bool, StoreError> {
+        let done = sqlx::query(SET_ROLES)
+            .bind(roles_to_json(roles))
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
+        let done = sqlx::query(DELETE_USER)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {
