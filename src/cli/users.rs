@@ -1,8 +1,9 @@
 //! `authd users`: add, list, set-roles, delete, on the database the server uses.
 //!
-//! Access tokens are stateless: one already issued keeps the roles it was issued with, and
-//! a deleted user's keeps working, until its `exp` (at most `AUTHD_ACCESS_TTL`). Refresh
-//! re-reads the user, so the next refresh carries new roles, and a deleted user's fails.
+//! Access tokens are stateless: one already issued keeps the roles it was issued with until
+//! its `exp` (at most `AUTHD_ACCESS_TTL`); a deleted user's are ended by a revocation fact.
+//! Refresh re-reads the user, so the next refresh carries new roles, and a deleted user's
+//! fails.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -14,8 +15,9 @@ use serde_json::json;
 use super::format::table;
 use crate::domain::{Email, Password, PasswordPolicy, Role};
 use crate::http::rfc3339;
+use crate::revocation::Revoked;
 use crate::settings::Settings;
-use crate::store::{connect_user_store, InsertUserError, NewUser, User, UserStore};
+use crate::store::{connect_stores, connect_user_store, InsertUserError, NewUser, User, UserStore};
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
@@ -82,18 +84,31 @@ async fn set_roles(settings: &Settings, email: &str, roles: &[String]) -> anyhow
     Ok(())
 }
 
+/// Deletes the user, after recording the fact that ends their access tokens on every
+/// running instance (first: a deletion whose tokens lived on would be worse than a
+/// revocation whose deletion must be retried).
 async fn delete(settings: &Settings, email: &str) -> anyhow::Result<()> {
-    let users = open(settings).await?;
-    let user = find(&users, email).await?;
-    if !users.delete(user.id).await? {
+    let stores = connect_stores(&settings.database, &settings.redis).await?;
+    let user = find(&stores.users, email).await?;
+    let now = chrono::Utc::now().timestamp();
+    let ttl =
+        i64::try_from(settings.tokens.access_ttl + settings.tokens.leeway).unwrap_or(i64::MAX);
+    let revoked = Revoked::User {
+        sub: user.id,
+        gen: Revoked::DELETED,
+    };
+    (stores.revocations)
+        .record(revoked, now.saturating_add(ttl), now)
+        .await
+        .context("recording the revocation of their access tokens (AUTHD_REDIS_URL)")?;
+    if !stores.users.delete(user.id).await? {
         bail!("no user with email {}", user.email.as_str());
     }
     println!("{}", user.id);
     eprintln!(
-        "deleted {}: their refresh tokens fail from now on, access tokens already issued \
-         work until they expire (at most {} s)",
+        "deleted {}: their refresh tokens fail from now on, and their access tokens stop \
+         working on every running instance within a second",
         user.email.as_str(),
-        settings.tokens.access_ttl
     );
     Ok(())
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::Metrics;
-use crate::domain::Email;
+use crate::domain::{Email, Role};
 use crate::revocation::{Fact, Revoked};
 use crate::store::{
     CounterStore, InsertUserError, NewUser, RefreshDenylist, Retirement, RevocationStore, Rotation,
@@ -93,6 +93,12 @@ impl UserStore for Instrumented<dyn UserStore> {
         self.1
             .store("bump_generation", self.0.bump_generation(id))
             .await
+    }
+    async fn set_roles(&self, id: Uuid, roles: &[Role]) -> Result<bool, StoreError> {
+        self.1.store("set_roles", self.0.set_roles(id, roles)).await
+    }
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.1.store("delete", self.0.delete(id)).await
     }
     async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<User>, u64), StoreError> {
         self.1.store("list", self.0.list(limit, offset)).await
