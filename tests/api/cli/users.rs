@@ -151,7 +151,7 @@ async fn a_deleted_users_refresh_gets_401_while_their_access_token_lives_until_e
     );
     assert!(deleted
         .stderr
-        .contains("access tokens already issued work until they expire"));
+        .contains("their access tokens stop working on every running instance"));
     assert_error(
         app.refresh(&alice.refresh).await,
         StatusCode::UNAUTHORIZED,
