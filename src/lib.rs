@@ -8,7 +8,8 @@
 //! - [`logging`]: env_logger as text or JSON lines.
 //! - [`settings`]: the one typed configuration, in groups, from `--flags`, `AUTHD_*`
 //!   variables and `.env`.
-//! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading.
+//! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading; for a service
+//!   without key files, authd's JWKS fetched and cached over HTTP ([`keys::RemoteJwks`]).
 //! - [`tokens`]: issuing and verifying access, refresh, device and CSRF tokens.
 //! - [`store`]: users, the refresh-token denylist and rate counters: one trait each, one
 //!   implementation per backend.
@@ -49,4 +50,7 @@ pub mod tokens;
 pub fn install_crypto_provider() {
     // An Err only means a provider is installed already.
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    // The remote-JWKS verifier's HTTPS client (reqwest over rustls) takes rustls's process
+    // default, the same aws-lc-rs.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }

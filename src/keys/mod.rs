@@ -1,12 +1,16 @@
-//! The signing-key folder: loaded once, shared by every worker, re-read without a restart.
+//! The signing-key folder: loaded once, shared by every worker, re-read without a restart;
+//! and, for a service that holds no key file, authd's JWKS fetched over HTTP ([`remote`]).
 //!
 //! Every key verifies; every public key is published in the JWKS; a key signs only once
 //! every instance publishes it and every verifier's cached JWKS holds it (see [`Rotation`]).
+//! A verifier takes its keys from a [`KeySource`]: the folder or the remote JWKS.
 
 pub mod generate;
 mod jwk;
 pub(crate) mod material;
+pub mod remote;
 mod rotation;
+mod source;
 mod store;
 
 use std::collections::BTreeMap;
@@ -16,7 +20,9 @@ use anyhow::Context;
 
 pub use material::Key;
 use material::KeyFile;
+pub use remote::RemoteJwks;
 pub use rotation::{Rotation, DEFAULT_RELOAD_SECS};
+pub use source::KeySource;
 pub use store::KeyStore;
 
 /// The keys of the folder at one moment, and their JWKS.
@@ -70,15 +76,22 @@ impl KeyRing {
                 dir.display()
             );
         }
-        let published: Vec<_> = keys.values().filter_map(|k| k.jwk.clone()).collect();
-        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": published }))?;
+        Ok(KeyRing::from_keys(keys, rotation))
+    }
+
+    /// A ring of `keys` (by kid), its JWKS serialized from their public JWKs.
+    pub(crate) fn from_keys(keys: BTreeMap<String, Key>, rotation: Rotation) -> KeyRing {
+        let published: Vec<_> = keys.values().filter_map(|k| k.jwk.as_ref()).collect();
+        // Serializing JSON values to memory cannot fail: their map keys are strings.
+        let jwks =
+            serde_json::to_vec(&serde_json::json!({ "keys": published })).unwrap_or_default();
         let etag = etag_of(&jwks);
-        Ok(KeyRing {
+        KeyRing {
             keys,
             jwks,
             etag,
             rotation,
-        })
+        }
     }
 
     pub fn get(&self, kid: &str) -> Option<&Key> {
@@ -107,6 +120,15 @@ impl KeyRing {
 
     pub fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
+    }
+
+    /// How many keys verify: none in a remote set that was never fetched.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }
 
