@@ -50,7 +50,4 @@ pub mod tokens;
 pub fn install_crypto_provider() {
     // An Err only means a provider is installed already.
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-    // The remote-JWKS verifier's HTTPS client (reqwest over rustls) takes rustls's process
-    // default, the same aws-lc-rs.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }

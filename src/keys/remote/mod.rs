@@ -164,10 +164,9 @@ impl RemoteJwks {
     }
 }
 
-/// The client of every fetch: TLS through rustls on aws-lc-rs, no redirects, one timeout.
+/// The client of every fetch: TLS through rustls on aws-lc-rs, checked against the
+/// platform's trust store; no redirects; one timeout.
 fn http_client(policy: &RefreshPolicy) -> anyhow::Result<reqwest::Client> {
-    // reqwest's rustls takes the process's default provider: make sure there is one.
-    crate::install_crypto_provider();
     reqwest::Client::builder()
         // authd never redirects its JWKS; following one would trust another host's keys.
         .redirect(reqwest::redirect::Policy::none())
