@@ -26,6 +26,7 @@ mod operations;
 mod process;
 mod refresh;
 mod register;
+mod remote_jwks;
 mod scale;
 mod stores;
 mod throttle;
