@@ -45,7 +45,7 @@ struct Args {
     #[arg(long, env = "RESOURCE_BIND", default_value = "127.0.0.1:9000")]
     bind: String,
     /// Seconds: the shortest time between two scheduled JWKS fetches.
-    #[arg(long, env = "RESOURCE_JWKS_MIN_REFRESH", default_value_t = 30)]
+    #[arg(long, env = "RESOURCE_JWKS_MIN_REFRESH", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     min_refresh: u64,
     /// Seconds: the longest a fetched JWKS is kept, whatever its max-age.
     #[arg(long, env = "RESOURCE_JWKS_MAX_REFRESH", default_value_t = 3600)]

@@ -91,6 +91,8 @@ impl RemoteJwks {
         }
         let runtime = tokio::runtime::Handle::try_current()
             .context("RemoteJwks::spawn must be called within a tokio runtime")?;
+        // The keys are for verifying, which needs jsonwebtoken's crypto provider.
+        crate::install_crypto_provider();
         let shared = Arc::new(Shared {
             url,
             shown_url,

@@ -36,6 +36,8 @@ impl Default for RefreshPolicy {
 
 /// The first wait after a failed fetch; each further failure doubles it, up to the floor.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// No wait is shorter, so that a zero floor cannot make the refresher spin on authd.
+const LEAST_WAIT: Duration = Duration::from_millis(10);
 
 impl RefreshPolicy {
     /// The wait before the next scheduled fetch after a successful one whose answer was
@@ -46,6 +48,7 @@ impl RefreshPolicy {
             .unwrap_or(Duration::ZERO)
             .max(self.min_refresh)
             .min(ceiling)
+            .max(LEAST_WAIT)
     }
 
     /// The wait after the `failures`-th failed fetch in a row: 1 s, 2 s, 4 s… up to the floor,
@@ -55,6 +58,7 @@ impl RefreshPolicy {
         FIRST_RETRY
             .saturating_mul(1 << doublings)
             .min(self.min_refresh)
+            .max(LEAST_WAIT)
     }
 }
 

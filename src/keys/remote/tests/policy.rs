@@ -106,6 +106,18 @@ fn failed_fetches_are_retried_after_one_second_doubling_up_to_the_floor() {
     assert_eq!(policy.after_failure(u32::MAX), Duration::from_secs(30));
 }
 
+#[test]
+fn a_zero_floor_still_waits_ten_milliseconds() {
+    let policy = RefreshPolicy {
+        min_refresh: Duration::ZERO,
+        max_refresh: Duration::ZERO,
+        ..RefreshPolicy::default()
+    };
+
+    assert_eq!(policy.after_success(secs(0)), Duration::from_millis(10));
+    assert_eq!(policy.after_failure(1), Duration::from_millis(10));
+}
+
 fn gate() -> UnknownKidGate {
     UnknownKidGate::new(Duration::from_secs(30))
 }
