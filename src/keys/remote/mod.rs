@@ -24,10 +24,9 @@ use tokio::sync::{watch, Notify};
 
 use super::KeyRing;
 use crate::clock::{SharedClock, SystemClock};
-pub use fetch::FetchError;
 pub use jwks::{ring_from_jwks, JwksError};
 use policy::Admission;
-pub use policy::{fresh_for, RefreshPolicy};
+pub use policy::RefreshPolicy;
 pub use refresher::JwksStatus;
 
 /// A shared handle on a remote JWKS and its refresher task; cheap to clone. The task
