@@ -8,7 +8,8 @@
 //! - [`logging`]: env_logger as text or JSON lines.
 //! - [`settings`]: the one typed configuration, in groups, from `--flags`, `AUTHD_*`
 //!   variables and `.env`.
-//! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading.
+//! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading; for a service
+//!   without key files, authd's JWKS fetched and cached over HTTP ([`keys::RemoteJwks`]).
 //! - [`revocation`]: the live revocation facts that end access tokens before their `exp`.
 //! - [`tokens`]: issuing and verifying access, refresh, device and CSRF tokens.
 //! - [`store`]: users, the refresh-token denylist and rate counters: one trait each, one

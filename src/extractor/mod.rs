@@ -30,24 +30,33 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A service without a key folder verifies against authd's JWKS instead: pass a
+//! [`crate::keys::RemoteJwks`] where the [`KeyStore`](crate::keys::KeyStore) is (see
+//! `examples/resource_server.rs`).
+//!
 //! No store is consulted: the token alone proves who the caller is.
 
-use std::future::{ready, Ready};
-use std::marker::PhantomData;
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 mod bearer;
+mod role;
 
 pub use bearer::{bearer_token, parse_bearer, BearerError};
+pub use role::{Admin, RequireRole, RoleName};
 
 use crate::browser::{check_csrf, is_unsafe, only_cookie, CookieCarrier, ACCESS_COOKIE};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::Caller;
-use crate::tokens::{AccessClaims, AccessTokenVerifier};
+use crate::tokens::{AccessClaims, AccessTokenVerifier, TokenError};
+
+/// What the extractors return: verifying may wait for a remote JWKS to be fetched again.
+type Extraction<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 /// The caller, proven by a valid access token.
 #[derive(Debug, Clone)]
@@ -90,7 +99,23 @@ impl AuthenticatedUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
+/// Verifies `token` as [`AccessTokenVerifier::verify`] does, and when it names a kid the
+/// keys lack, lets the key source fetch again (a remote JWKS: at most once per interval,
+/// however many requests ask) and verifies once more. The extractors' check; for other
+/// entry points of a service (a WebSocket upgrade, a message consumer) too.
+pub async fn verify_access_token(
+    verifier: &AccessTokenVerifier,
+    token: &str,
+) -> Result<AccessClaims, TokenError> {
+    match verifier.verify(token) {
+        Err(TokenError::UnknownKey) if verifier.keys().refetch_for_unknown_kid().await => {
+            verifier.verify(token)
+        }
+        outcome => outcome,
+    }
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
     let verifier = req
         .app_data::<web::Data<AccessTokenVerifier>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no AccessTokenVerifier in app_data")))?;
@@ -98,20 +123,23 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
     let token = match bearer_token(req) {
         Ok(token) => token,
         Err(BearerError::Malformed) => return Err(ApiError::InvalidToken),
-        Err(BearerError::Missing) => return authenticate_by_cookie(req, verifier),
+        Err(BearerError::Missing) => return authenticate_by_cookie(req, verifier).await,
     };
-    verify(verifier, token)
+    verify(verifier, token).await
 }
 
 /// Authenticates `req`, and marks its caller for the access log.
-fn authenticate_and_mark(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
-    let user = authenticate(req)?;
+async fn authenticate_and_mark(req: HttpRequest) -> Result<AuthenticatedUser, ApiError> {
+    let user = authenticate(&req).await?;
     req.extensions_mut().insert(Caller(user.id()));
     Ok(user)
 }
 
-fn verify(verifier: &AccessTokenVerifier, token: &str) -> Result<AuthenticatedUser, ApiError> {
-    match verifier.verify(token) {
+async fn verify(
+    verifier: &AccessTokenVerifier,
+    token: &str,
+) -> Result<AuthenticatedUser, ApiError> {
+    match verify_access_token(verifier, token).await {
         Ok(claims) => Ok(AuthenticatedUser { claims }),
         Err(err) => {
             log::debug!("access token rejected: {err}");
@@ -122,7 +150,7 @@ fn verify(verifier: &AccessTokenVerifier, token: &str) -> Result<AuthenticatedUs
 
 /// The cookie carrier (`AUTHD_COOKIES=on`): the one `__Host-authd_access` cookie (two are
 /// an invalid token, never resolved by order), and for an unsafe method the CSRF guard.
-fn authenticate_by_cookie(
+async fn authenticate_by_cookie(
     req: &HttpRequest,
     verifier: &AccessTokenVerifier,
 ) -> Result<AuthenticatedUser, ApiError> {
@@ -132,7 +160,7 @@ fn authenticate_by_cookie(
     let Some(token) = only_cookie(req, ACCESS_COOKIE).map_err(|_| ApiError::InvalidToken)? else {
         return Err(ApiError::MissingToken);
     };
-    let user = verify(verifier, &token)?;
+    let user = verify(verifier, &token).await?;
     if is_unsafe(req.method()) {
         check_csrf(req, &verifier.keys().current(), user.session_id())?;
     }
@@ -141,41 +169,12 @@ fn authenticate_by_cookie(
 
 impl FromRequest for AuthenticatedUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Extraction<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate_and_mark(req))
+        Box::pin(authenticate_and_mark(req.clone()))
     }
 }
 
-/// A role, as a type, for [`RequireRole`].
-pub trait RoleName {
-    const ROLE: Role;
-}
-
-/// The `admin` role.
-#[derive(Debug)]
-pub struct Admin;
-
-impl RoleName for Admin {
-    const ROLE: Role = Role::ADMIN;
-}
-
-/// An [`AuthenticatedUser`] who holds role `R`; 403 `insufficient_scope` otherwise.
-#[derive(Debug)]
-pub struct RequireRole<R: RoleName>(pub AuthenticatedUser, pub PhantomData<R>);
-
-impl<R: RoleName> FromRequest for RequireRole<R> {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate_and_mark(req).and_then(|user| {
-            if user.has_role(&R::ROLE) {
-                Ok(RequireRole(user, PhantomData))
-            } else {
-                Err(ApiError::InsufficientScope(R::ROLE))
-            }
-        }))
-    }
-}
+#[cfg(test)]
+mod tests;

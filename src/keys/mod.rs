@@ -1,15 +1,19 @@
-//! The signing-key folder: loaded once, shared by every worker, re-read without a restart.
+//! The signing-key folder: loaded once, shared by every worker, re-read without a restart;
+//! and, for a service that holds no key file, authd's JWKS fetched over HTTP ([`remote`]).
 //!
 //! Every key verifies; every public key is published in the JWKS; a key signs only once
 //! every instance publishes it and every verifier's cached JWKS holds it (see [`Rotation`]).
+//! A verifier takes its keys from a [`KeySource`]: the folder or the remote JWKS.
 
 mod folder;
 pub mod generate;
 mod jwk;
 pub(crate) mod material;
+pub mod remote;
 pub mod retention;
 mod rotation;
 pub mod schedule;
+mod source;
 mod store;
 
 use std::collections::BTreeMap;
@@ -19,7 +23,9 @@ use anyhow::Context;
 
 pub(crate) use folder::{read_key_files, KeyFileRead};
 pub use material::{Key, KeyFile};
+pub use remote::RemoteJwks;
 pub use rotation::{Rotation, DEFAULT_RELOAD_SECS};
+pub use source::KeySource;
 pub use store::KeyStore;
 
 /// The keys of the folder at one moment, and their JWKS.
@@ -61,15 +67,22 @@ impl KeyRing {
                 dir.display()
             );
         }
-        let published: Vec<_> = keys.values().filter_map(|k| k.jwk.clone()).collect();
-        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": published }))?;
+        Ok(KeyRing::from_keys(keys, rotation))
+    }
+
+    /// A ring of `keys` (by kid), its JWKS serialized from their public JWKs.
+    pub(crate) fn from_keys(keys: BTreeMap<String, Key>, rotation: Rotation) -> KeyRing {
+        let published: Vec<_> = keys.values().filter_map(|k| k.jwk.as_ref()).collect();
+        // Serializing JSON values to memory cannot fail: their map keys are strings.
+        let jwks =
+            serde_json::to_vec(&serde_json::json!({ "keys": published })).unwrap_or_default();
         let etag = etag_of(&jwks);
-        Ok(KeyRing {
+        KeyRing {
             keys,
             jwks,
             etag,
             rotation,
-        })
+        }
     }
 
     pub fn get(&self, kid: &str) -> Option<&Key> {
@@ -108,6 +121,15 @@ impl KeyRing {
     /// When each key signed and will sign, as far as the keys now in the folder tell.
     pub fn schedule(&self, now: i64) -> schedule::Schedule {
         schedule::Schedule::of(&self.rotation, self.keys.values(), now)
+    }
+
+    /// How many keys verify: none in a remote set that was never fetched.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }
 

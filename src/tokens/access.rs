@@ -8,7 +8,7 @@ use super::header::check_header;
 use super::{check_times, Session, TokenError, TokenPolicy};
 use crate::clock::SharedClock;
 use crate::domain::{ClientId, Role};
-use crate::keys::{KeyRing, KeyStore};
+use crate::keys::{KeyRing, KeySource};
 
 pub(crate) const ACCESS_TYP: &str = "at+jwt";
 
@@ -80,13 +80,14 @@ pub fn issue_access_token(
     Ok((token, exp - now))
 }
 
-/// Verifies access tokens offline against the key folder; the extractor's engine.
+/// Verifies access tokens offline, against a key folder or authd's JWKS fetched over HTTP
+/// (a [`KeySource`]), with the same checks either way; the extractor's engine.
 ///
 /// Put one in `app_data` (as `web::Data<AccessTokenVerifier>`) and any actix-web handler
 /// that takes an [`crate::extractor::AuthenticatedUser`] is protected.
 #[derive(Clone)]
 pub struct AccessTokenVerifier {
-    keys: KeyStore,
+    keys: KeySource,
     issuer: String,
     audience: String,
     leeway: i64,
@@ -94,15 +95,16 @@ pub struct AccessTokenVerifier {
 }
 
 impl AccessTokenVerifier {
+    /// A verifier over `keys`: a [`crate::keys::KeyStore`] or a [`crate::keys::RemoteJwks`].
     pub fn new(
-        keys: KeyStore,
+        keys: impl Into<KeySource>,
         issuer: &str,
         audience: &str,
         leeway: i64,
         clock: SharedClock,
     ) -> Self {
         Self {
-            keys,
+            keys: keys.into(),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             leeway,
@@ -110,8 +112,8 @@ impl AccessTokenVerifier {
         }
     }
 
-    /// The key folder it verifies against.
-    pub fn keys(&self) -> &KeyStore {
+    /// The keys it verifies against.
+    pub fn keys(&self) -> &KeySource {
         &self.keys
     }
 
@@ -120,9 +122,15 @@ impl AccessTokenVerifier {
         self.verify_at(token, self.clock.now())
     }
 
-    /// Verifies `token` as of `now`: header, signature, `typ`, `iss`, `aud`, times.
+    /// Verifies `token` as of `now`: header, signature, `typ`, `iss`, `aud`, times. Never
+    /// fetches: on [`TokenError::UnknownKey`] a caller may ask the source to
+    /// (`keys().refetch_for_unknown_kid()`, as the extractor does) and verify again.
     pub fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
         let header = check_header(token, ACCESS_TYP)?;
+        // The verified-token cache (a later issue) goes here, after the header checks and
+        // before the key lookup, for both key sources alike. An entry must end with the ring
+        // it was verified against (`Arc::ptr_eq` on `current()`), so that a key dropped from
+        // the folder or the JWKS stops verifying at once, and at `exp` plus the leeway.
         let ring = self.keys.current();
         let key = ring.get(&header.kid).ok_or(TokenError::UnknownKey)?;
         if key.alg != header.alg {

@@ -28,6 +28,7 @@ mod operations;
 mod process;
 mod refresh;
 mod register;
+mod remote_jwks;
 mod revocation_store;
 mod revocations;
 mod scale;
