@@ -3,7 +3,7 @@
 //! `until`, swept on a timer and ignored once past even before the sweep.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use tokio::sync::broadcast;
@@ -21,6 +21,9 @@ pub struct RevocationSet {
     /// The greatest `seq` applied: the cursor a feed resumes from.
     cursor: AtomicU64,
     news: broadcast::Sender<Fact>,
+    /// Whether whoever feeds the set is in touch with its source (a verifier's feed);
+    /// a verifier may refuse every token while it is not.
+    current: AtomicBool,
 }
 
 #[derive(Default)]
@@ -43,6 +46,7 @@ impl RevocationSet {
             facts: RwLock::new(Facts::default()),
             cursor: AtomicU64::new(0),
             news: broadcast::channel(FEED_BUFFER).0,
+            current: AtomicBool::new(true),
         }
     }
 
@@ -138,6 +142,16 @@ impl RevocationSet {
             .collect();
         live.sort_by_key(|fact| fact.seq);
         live
+    }
+
+    /// Marks whether the set's feeder is in touch with its source (true when made).
+    pub fn mark_current(&self, current: bool) {
+        self.current.store(current, Ordering::Release);
+    }
+
+    /// Whether the set's feeder was last in touch with its source.
+    pub fn is_current(&self) -> bool {
+        self.current.load(Ordering::Acquire)
     }
 
     /// New facts as they are applied, for the feed.
