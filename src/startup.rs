@@ -25,7 +25,7 @@ use crate::sessions::{Revocations, Sessions};
 use crate::settings::Settings;
 use crate::store::connect_stores;
 use crate::throttle::Throttle;
-use crate::tokens::{AccessTokenVerifier, TokenPolicy};
+use crate::tokens::{AccessTokenVerifier, StalePolicy, TokenCache, TokenPolicy};
 
 /// How often expired denylist entries (kept successors first) are removed, even on an
 /// instance that takes no writes.
@@ -187,13 +187,20 @@ impl Shared {
         let throttle = Arc::new(Throttle::new(stores.counters, &settings.throttle));
         let policy = TokenPolicy::new(&settings.tokens);
         let revocation_set = Arc::new(RevocationSet::new());
+        let cache = TokenCache::new(
+            settings.tokens.token_cache,
+            Duration::from_secs(settings.tokens.access_ttl + settings.tokens.leeway),
+            metrics.token_cache.clone(),
+        );
         let verifier = AccessTokenVerifier::new(
             keys.clone(),
             &policy.issuer,
             &policy.audience,
             policy.leeway,
             clock.clone(),
-        );
+        )
+        .with_cache(cache)
+        .with_revocations(revocation_set.clone(), StalePolicy::KeepVerifying);
         let sessions = Sessions {
             users: stores.users,
             denylist: stores.denylist,
@@ -231,9 +238,11 @@ impl Shared {
         let port = listener.local_addr().context("AUTHD_METRICS_BIND")?.port();
         let (metrics, keys, clock) = (self.metrics.clone(), self.keys.clone(), self.clock.clone());
         let revocations = web::Data::from(self.sessions.revocations.clone());
+        let verifier = self.verifier.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(metrics.clone())
+                .app_data(verifier.clone())
                 .app_data(revocations.clone())
                 .app_data(keys.clone())
                 .app_data(clock.clone())

@@ -38,6 +38,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
@@ -61,7 +62,7 @@ type Extraction<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 /// The caller, proven by a valid access token.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedUser {
-    claims: AccessClaims,
+    claims: Arc<AccessClaims>,
 }
 
 impl AuthenticatedUser {
@@ -106,7 +107,7 @@ impl AuthenticatedUser {
 pub async fn verify_access_token(
     verifier: &AccessTokenVerifier,
     token: &str,
-) -> Result<AccessClaims, TokenError> {
+) -> Result<Arc<AccessClaims>, TokenError> {
     match verifier.verify(token) {
         Err(TokenError::UnknownKey) if verifier.keys().refetch_for_unknown_kid().await => {
             verifier.verify(token)

@@ -39,6 +39,7 @@ fn token(ring: &KeyRing, audience: &str) -> String {
         id: Uuid::new_v4(),
         email: "alice@example.com",
         roles: &[],
+        generation: 0,
     };
     let client = policy.client_ids.default_client().clone();
     issue_access_token(ring, &policy, subject, Session::start(NOW), &client, NOW)
@@ -99,7 +100,10 @@ async fn a_token_of_a_key_published_after_the_last_fetch_passes_after_one_more_f
     assert_eq!(verifier.verify(&token), Err(TokenError::UnknownKey));
     let claims = verify_access_token(&verifier, &token).await;
 
-    assert_eq!(claims.map(|c| c.email), Ok("alice@example.com".to_owned()));
+    assert_eq!(
+        claims.map(|c| c.email.clone()),
+        Ok("alice@example.com".to_owned())
+    );
     assert_eq!(fake.hits().len(), 2);
 }
 
@@ -112,7 +116,10 @@ async fn a_kid_nobody_published_is_rejected_after_at_most_one_fetch() {
 
     for _ in 0..10 {
         let verdict = verify_access_token(&verifier, &forged).await;
-        assert_eq!(verdict.map(|c| c.email), Err(TokenError::UnknownKey));
+        assert_eq!(
+            verdict.map(|c| c.email.clone()),
+            Err(TokenError::UnknownKey)
+        );
     }
 
     assert_eq!(fake.hits().len(), 2);

@@ -15,6 +15,7 @@ pub use stores::instrument;
 
 use crate::hashing::PoolGauges;
 use crate::keys::KeyRing;
+use crate::tokens::CacheCounters;
 
 /// Latency buckets, seconds: from a cached verify (tens of µs) to a login (argon2, ~50 ms)
 /// and a stalled store (its timeout).
@@ -35,6 +36,9 @@ pub struct Metrics {
     store_errors: IntCounterVec,
     keys: IntGaugeVec,
     revocation_facts: IntGauge,
+    token_cache_entries: IntGauge,
+    /// The verified-token cache's hits and misses, handed to its [`TokenCache`].
+    pub token_cache: CacheCounters,
     revocations_current: IntGauge,
     /// The hashing pool's gauges, handed to [`crate::hashing::PasswordHasher`].
     pub hashing: PoolGauges,
@@ -80,6 +84,11 @@ impl Metrics {
             let gauge = IntGauge::new(name, help)?;
             registry.register(Box::new(gauge.clone()))?;
             Ok::<_, prometheus::Error>(gauge)
+        };
+        let plain_counter = |name: &str, help: &str| {
+            let counter = IntCounter::new(name, help)?;
+            registry.register(Box::new(counter.clone()))?;
+            Ok::<_, prometheus::Error>(counter)
         };
         let refused = IntCounter::new(
             "authd_hashing_refused_total",
@@ -141,6 +150,20 @@ impl Metrics {
                 "authd_revocation_facts",
                 "Revocation facts in force in this instance's memory (sessions and users).",
             )?,
+            token_cache_entries: gauge(
+                "authd_token_cache_entries",
+                "Verified access tokens held by the cache (AUTHD_TOKEN_CACHE bounds it).",
+            )?,
+            token_cache: CacheCounters {
+                hits: plain_counter(
+                    "authd_token_cache_hits_total",
+                    "Access tokens found verified in the cache (times and revocations re-checked).",
+                )?,
+                misses: plain_counter(
+                    "authd_token_cache_misses_total",
+                    "Access tokens verified in full (first seen, or the keys changed).",
+                )?,
+            },
             revocations_current: gauge(
                 "authd_revocations_current",
                 "1 when this instance read the revocation facts from the store within 5 s.",
@@ -192,6 +215,12 @@ impl Metrics {
         if failed {
             self.store_errors.with_label_values(&labels).inc();
         }
+    }
+
+    /// How many tokens the cache holds, read at scrape time.
+    pub fn observe_token_cache(&self, entries: u64) {
+        self.token_cache_entries
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
     }
 
     /// The revocation facts as they stand, read at scrape time.

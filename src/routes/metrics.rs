@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::keys::KeyStore;
 use crate::metrics::Metrics;
 use crate::sessions::Revocations;
+use crate::tokens::AccessTokenVerifier;
 
 /// The content type of the Prometheus text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -20,8 +21,12 @@ async fn metrics(
     metrics: web::Data<Metrics>,
     (keys, clock): (web::Data<KeyStore>, web::Data<dyn Clock>),
     revocations: Option<web::Data<Revocations>>,
+    verifier: Option<web::Data<AccessTokenVerifier>>,
 ) -> HttpResponse {
     let now = clock.now();
+    if let Some(verifier) = verifier {
+        metrics.observe_token_cache(verifier.cache().len());
+    }
     if let Some(revocations) = revocations {
         metrics.observe_revocations(revocations.set.len(), revocations.is_current(now));
     }

@@ -23,6 +23,7 @@ pub fn issue_token_pair(
         id: user.id,
         email: user.email.as_str(),
         roles: &user.roles,
+        generation: user.generation,
     };
     let (access_token, expires_in) =
         issue_access_token(ring, policy, subject, session, client, now)

@@ -38,6 +38,7 @@ fn fixture(grace: u64) -> Fixture {
         session_ttl: 86_400,
         refresh_reuse_grace: grace,
         leeway: 30,
+        token_cache: 0,
     };
     let throttle = ThrottleSettings {
         login_max_failures: 5,

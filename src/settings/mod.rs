@@ -157,6 +157,16 @@ pub struct TokenSettings {
     /// Clock-skew allowance on `exp`/`nbf`/`iat`.
     #[arg(long, env = "AUTHD_LEEWAY", default_value = "30", value_parser = parse_duration, global = true)]
     pub leeway: u64,
+
+    /// Verified access tokens kept in memory (0 = no cache): a repeated token is checked
+    /// by its hash, its times and the revocation facts, not its signature.
+    #[arg(
+        long,
+        env = "AUTHD_TOKEN_CACHE",
+        default_value = "100000",
+        global = true
+    )]
+    pub token_cache: u64,
 }
 
 /// Login limits and who counts as the client.

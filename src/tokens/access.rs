@@ -4,11 +4,9 @@ use jsonwebtoken::{Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::header::check_header;
-use super::{check_times, Session, TokenError, TokenPolicy};
-use crate::clock::SharedClock;
+use super::{Session, TokenError, TokenPolicy};
 use crate::domain::{ClientId, Role};
-use crate::keys::{KeyRing, KeySource};
+use crate::keys::KeyRing;
 
 pub(crate) const ACCESS_TYP: &str = "at+jwt";
 
@@ -29,6 +27,10 @@ pub struct AccessClaims {
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    /// The user's token generation at issue (an authd extension): a logout-all or password
+    /// change ends every token below the new one. Absent (older tokens) reads as 0.
+    #[serde(default)]
+    pub gen: i64,
 }
 
 /// The user facts an access token carries.
@@ -37,6 +39,8 @@ pub struct Subject<'a> {
     pub id: Uuid,
     pub email: &'a str,
     pub roles: &'a [Role],
+    /// The user's token generation.
+    pub generation: i64,
 }
 
 /// Signs a new access token for `subject` in `session`, issued to `client`, at `now`;
@@ -71,6 +75,7 @@ pub fn issue_access_token(
         iat: now,
         exp,
         nbf: None,
+        gen: subject.generation,
     };
     let mut header = Header::new(key.alg);
     header.kid = Some(key.kid.clone());
@@ -78,71 +83,6 @@ pub fn issue_access_token(
     let token = jsonwebtoken::encode(&header, &claims, encoding)
         .map_err(|e| TokenError::Signing(e.to_string()))?;
     Ok((token, exp - now))
-}
-
-/// Verifies access tokens offline, against a key folder or authd's JWKS fetched over HTTP
-/// (a [`KeySource`]), with the same checks either way; the extractor's engine.
-///
-/// Put one in `app_data` (as `web::Data<AccessTokenVerifier>`) and any actix-web handler
-/// that takes an [`crate::extractor::AuthenticatedUser`] is protected.
-#[derive(Clone)]
-pub struct AccessTokenVerifier {
-    keys: KeySource,
-    issuer: String,
-    audience: String,
-    leeway: i64,
-    clock: SharedClock,
-}
-
-impl AccessTokenVerifier {
-    /// A verifier over `keys`: a [`crate::keys::KeyStore`] or a [`crate::keys::RemoteJwks`].
-    pub fn new(
-        keys: impl Into<KeySource>,
-        issuer: &str,
-        audience: &str,
-        leeway: i64,
-        clock: SharedClock,
-    ) -> Self {
-        Self {
-            keys: keys.into(),
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            leeway,
-            clock,
-        }
-    }
-
-    /// The keys it verifies against.
-    pub fn keys(&self) -> &KeySource {
-        &self.keys
-    }
-
-    /// Verifies `token` now.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        self.verify_at(token, self.clock.now())
-    }
-
-    /// Verifies `token` as of `now`: header, signature, `typ`, `iss`, `aud`, times. Never
-    /// fetches: on [`TokenError::UnknownKey`] a caller may ask the source to
-    /// (`keys().refetch_for_unknown_kid()`, as the extractor does) and verify again.
-    pub fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
-        let header = check_header(token, ACCESS_TYP)?;
-        // The verified-token cache (a later issue) goes here, after the header checks and
-        // before the key lookup, for both key sources alike. An entry must end with the ring
-        // it was verified against (`Arc::ptr_eq` on `current()`), so that a key dropped from
-        // the folder or the JWKS stops verifying at once, and at `exp` plus the leeway.
-        let ring = self.keys.current();
-        let key = ring.get(&header.kid).ok_or(TokenError::UnknownKey)?;
-        if key.alg != header.alg {
-            return Err(TokenError::WrongAlgorithm);
-        }
-        let validation = strict_validation(key.alg, &self.issuer, &self.audience);
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
-            .map_err(TokenError::from_jsonwebtoken)?;
-        let claims = data.claims;
-        check_times(claims.exp, claims.nbf, claims.iat, now, self.leeway)?;
-        Ok(claims)
-    }
 }
 
 /// A `Validation` with every rule set by hand: one algorithm, exact `iss` and `aud`,

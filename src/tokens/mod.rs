@@ -3,11 +3,13 @@
 //! tokens (an HMAC-signed id that marks a known client).
 
 pub(crate) mod access;
+mod cache;
 mod csrf;
 mod device;
 mod header;
 mod refresh;
 mod successor;
+mod verifier;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,12 +17,14 @@ use uuid::Uuid;
 use crate::domain::ClientIds;
 use crate::settings::TokenSettings;
 
-pub use access::{issue_access_token, AccessClaims, AccessTokenVerifier, Subject};
+pub use access::{issue_access_token, AccessClaims, Subject};
+pub use cache::{CacheCounters, TokenCache};
 pub use csrf::{check_csrf, issue_csrf_token, verify_csrf_token, CsrfError};
 pub use device::{issue_device_token, verify_device_token, DeviceId, DeviceOwner, DeviceToken};
 pub use header::MAX_TOKEN_BYTES;
 pub use refresh::{issue_refresh_token, verify_refresh_token, RefreshCheck, RefreshClaims};
 pub use successor::{open_successor, seal_successor};
+pub use verifier::{AccessTokenVerifier, StalePolicy};
 
 /// What is wrong with a presented token; logged at debug level, never sent to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +58,12 @@ pub enum TokenError {
     NotYetValid,
     #[error("token issued in the future")]
     IssuedInFuture,
+    /// A revocation fact covers its session or its user's generation.
+    #[error("token revoked")]
+    Revoked,
+    /// The verifier refuses while its revocation facts may be out of date.
+    #[error("revocation facts unavailable")]
+    RevocationsUnknown,
     #[error("no key can sign")]
     NoSigningKey,
     #[error("signing failed: {0}")]

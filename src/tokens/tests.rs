@@ -13,6 +13,7 @@ use crate::clock::ManualClock;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::KeyStore;
 
+mod cache;
 mod csrf;
 mod header;
 mod rejection;
@@ -67,6 +68,7 @@ impl Fixture {
             id: Uuid::new_v4(),
             email: "alice@example.com",
             roles: &roles,
+            generation: 0,
         };
         let session = Session::start(now);
         let client = self.policy.client_ids.default_client();
@@ -161,6 +163,7 @@ fn an_access_token_issued_at_or_after_its_sessions_end_lives_one_second() {
         id: Uuid::new_v4(),
         email: "alice@example.com",
         roles: &roles,
+        generation: 0,
     };
     let ring = fixture.store.current();
 

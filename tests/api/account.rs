@@ -210,14 +210,19 @@ async fn a_password_change_body_that_is_not_the_request_is_400() {
 }
 
 #[tokio::test]
-async fn access_tokens_issued_before_logout_all_live_until_they_expire() {
-    // API.md: access tokens are verified offline, so logout-all ends refresh tokens only.
+async fn access_tokens_issued_before_logout_all_are_refused_at_once_and_a_new_login_works() {
+    // API.md, Instant revocation: a revocation fact ends the older generation's tokens.
     let app = spawn_app().await;
     let login = app.signed_up("alice@example.com").await;
+    let other_session = app.logged_in("alice@example.com", PASSWORD).await;
     logout_all(&app, &login.access).await;
 
-    let me = app.get_with_token("/auth/me", &login.access).await;
-
+    for token in [&login.access, &other_session.access] {
+        let me = app.get_with_token("/auth/me", token).await;
+        assert_error(me, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    }
+    let again = app.logged_in("alice@example.com", PASSWORD).await;
+    let me = app.get_with_token("/auth/me", &again.access).await;
     assert_eq!(me.status(), StatusCode::OK);
     let body: Value = me.json().await.unwrap();
     assert_eq!(body["email"], "alice@example.com");

@@ -54,7 +54,12 @@ impl Inspection<'_> {
             TokenError::IssuedInFuture => {
                 self.time_reason("issued in the future, at", "iat", leeway)
             }
-            TokenError::NoSigningKey | TokenError::Signing(_) => err.to_string(),
+            TokenError::Revoked => "revoked: a logout, password change or revocation ended its \
+                 session or its user's tokens (a running server refuses it)"
+                .to_owned(),
+            TokenError::RevocationsUnknown | TokenError::NoSigningKey | TokenError::Signing(_) => {
+                err.to_string()
+            }
         }
     }
 

@@ -12,6 +12,7 @@ fn genuine_access_token_of(fixture: &Fixture, len: usize) -> String {
             id: Uuid::new_v4(),
             email: "alice@example.com",
             roles,
+            generation: 0,
         };
         let ring = fixture.store.current();
         issue_access_token(

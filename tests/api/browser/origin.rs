@@ -70,9 +70,8 @@ async fn a_foreign_origin_is_refused_even_with_the_csrf_echo() {
 #[tokio::test]
 async fn the_own_origin_and_listed_origins_pass() {
     let app = listed_app().await;
-    let browser = signed_up_browser(&app, "alice@example.com").await;
     let own = own_origin(&app);
-    for headers in [
+    for (n, headers) in [
         vec![],
         vec![("Origin", own.as_str())],
         vec![("Origin", own.as_str()), ("Sec-Fetch-Site", "same-origin")],
@@ -80,9 +79,13 @@ async fn the_own_origin_and_listed_origins_pass() {
         vec![("Sec-Fetch-Site", "none")],
         vec![("Origin", LISTED), ("Sec-Fetch-Site", "cross-site")],
         vec![("Origin", LISTED), ("Sec-Fetch-Site", "same-site")],
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Logout-all ends the user's access tokens too: one user per case.
+        let browser = signed_up_browser(&app, &format!("alice{n}@example.com")).await;
         let response = post_as(&app, &browser, "/auth/logout-all", &headers).await;
-        // Logout-all ends refresh tokens only: the access cookie goes on working.
         assert_eq!(response.status(), StatusCode::NO_CONTENT, "{headers:?}");
     }
 }
