@@ -1,3 +1,4 @@
 //! Instant revocation: the facts a revocation leaves, and the feed other services read.
 
+mod access;
 mod feed;
