@@ -27,6 +27,9 @@ pub struct Revocations {
     synced_at: AtomicI64,
     /// The greatest `seq` read from the store: the next read starts above it.
     seen: AtomicU64,
+    /// The greatest `seq` this instance knows the store handed out (read, or recorded
+    /// here): a store whose last number is below it has lost its facts.
+    highest: AtomicU64,
 }
 
 impl Revocations {
@@ -36,6 +39,7 @@ impl Revocations {
             set,
             synced_at: AtomicI64::new(0),
             seen: AtomicU64::new(0),
+            highest: AtomicU64::new(0),
         }
     }
 
@@ -49,21 +53,29 @@ impl Revocations {
     /// (a Redis restarted empty): it is given this set's back.
     pub async fn sync(&self, now: i64) -> Result<(), StoreError> {
         let mut seen = self.seen.load(Ordering::Acquire);
-        if self.store.last_seq().await? < seen {
+        if self.store.last_seq().await? < self.highest.load(Ordering::Acquire) {
             log::warn!("the revocation store lost its facts; writing back the live ones");
             seen = 0;
+            self.highest.store(0, Ordering::Release);
             for fact in self.set.snapshot(now, 0) {
-                self.store.record(fact.revoked, fact.until, now).await?;
+                let recorded = self.store.record(fact.revoked, fact.until, now).await?;
+                self.recorded(recorded.seq);
             }
         }
         for fact in self.store.since(seen, now).await? {
             seen = seen.max(fact.seq);
+            self.recorded(fact.seq);
             self.set.apply(fact, now);
         }
         self.seen.store(seen, Ordering::Release);
         self.set.sweep(now);
         self.synced_at.store(now, Ordering::Release);
         Ok(())
+    }
+
+    /// Notes that the store handed out `seq`.
+    fn recorded(&self, seq: u64) {
+        self.highest.fetch_max(seq, Ordering::AcqRel);
     }
 
     /// Keeps the set current until the runtime stops: polls, and listens to the store's
@@ -116,6 +128,7 @@ impl Sessions {
             .saturating_add(policy.access_ttl)
             .saturating_add(policy.leeway);
         let fact = self.revocations.store.record(revoked, until, now).await?;
+        self.revocations.recorded(fact.seq);
         self.revocations.set.apply(fact, now);
         Ok(())
     }
