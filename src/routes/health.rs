@@ -10,7 +10,6 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::clock::Clock;
 use crate::sessions::Sessions;
 use crate::store::StoreError;
 
@@ -59,12 +58,12 @@ pub async fn healthz() -> HttpResponse {
 
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, description = "What each store says; 200 even when one is down (alert on `degraded`).", body = Ready)))]
-pub async fn readyz(sessions: web::Data<Sessions>, clock: web::Data<dyn Clock>) -> HttpResponse {
+pub async fn readyz(sessions: web::Data<Sessions>) -> HttpResponse {
     let (database, denylist) = tokio::join!(
         check(sessions.users.check()),
         check(sessions.denylist.check())
     );
-    let revocations = sessions.revocations.is_current(clock.now());
+    let revocations = sessions.revocations.is_current();
     let status = if database && denylist && revocations {
         Readiness::Ready
     } else {

@@ -28,7 +28,7 @@ async fn metrics(
         metrics.observe_token_cache(verifier.cache().len());
     }
     if let Some(revocations) = revocations {
-        metrics.observe_revocations(revocations.set.len(), revocations.is_current(now));
+        metrics.observe_revocations(revocations.set.len(), revocations.is_current());
     }
     let text = metrics.render(&keys.current(), now);
     HttpResponse::Ok()

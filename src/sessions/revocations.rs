@@ -2,9 +2,9 @@
 //! instance learns it) and applied to this instance's set at once; a background task keeps
 //! the set current with what other instances record (pushed by Redis, else polled).
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{SessionError, Sessions};
 use crate::clock::Clock;
@@ -17,14 +17,16 @@ pub const REVOCATION_POLL: Duration = Duration::from_millis(250);
 /// The poll interval when the store pushes facts: it only catches what a reconnect missed.
 const PUSHED_POLL: Duration = Duration::from_secs(1);
 /// A set not synced for this long is reported stale (`/readyz`, metrics).
-const STALE_AFTER_SECS: i64 = 5;
+const STALE_AFTER: Duration = Duration::from_secs(5);
 
 /// The store every instance shares and this instance's set of live facts.
 pub struct Revocations {
     pub store: Arc<dyn RevocationStore>,
     pub set: Arc<RevocationSet>,
-    /// Unix seconds of the last successful read from the store (0: never).
-    synced_at: AtomicI64,
+    /// Milliseconds from `started` to the last successful read from the store (`u64::MAX`:
+    /// never). Real time, not the injected clock: staleness is about the store's silence.
+    synced_at: AtomicU64,
+    started: Instant,
     /// The greatest `seq` read from the store: the next read starts above it.
     seen: AtomicU64,
     /// The greatest `seq` this instance knows the store handed out (read, or recorded
@@ -37,15 +39,22 @@ impl Revocations {
         Self {
             store,
             set,
-            synced_at: AtomicI64::new(0),
+            synced_at: AtomicU64::new(u64::MAX),
+            started: Instant::now(),
             seen: AtomicU64::new(0),
             highest: AtomicU64::new(0),
         }
     }
 
     /// Whether the set has been read from the store within the last few seconds.
-    pub fn is_current(&self, now: i64) -> bool {
-        now - self.synced_at.load(Ordering::Acquire) <= STALE_AFTER_SECS
+    pub fn is_current(&self) -> bool {
+        let synced = self.synced_at.load(Ordering::Acquire);
+        let stale = u64::try_from(STALE_AFTER.as_millis()).unwrap_or(u64::MAX);
+        synced != u64::MAX && self.millis_since_start().saturating_sub(synced) <= stale
+    }
+
+    fn millis_since_start(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Reads what the store has that this instance has not seen into the set (at start,
@@ -69,7 +78,8 @@ impl Revocations {
         }
         self.seen.store(seen, Ordering::Release);
         self.set.sweep(now);
-        self.synced_at.store(now, Ordering::Release);
+        self.synced_at
+            .store(self.millis_since_start(), Ordering::Release);
         Ok(())
     }
 

@@ -118,3 +118,55 @@ async fn a_redis_restart_loses_no_live_fact() {
     let me = a.get_with_token("/auth/me", &login.access).await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_redis_down_a_logout_answers_503_and_readiness_says_the_facts_are_stale() {
+    let mut redis = PrivateRedis::start();
+    let (dir, db) = (tempfile::tempdir().unwrap(), TestDatabase::create().await);
+    let url = redis.url();
+    let mut settings = settings_on(&dir, &db, Some((&url, "authd-test")));
+    settings.redis.timeout = 1;
+    let app = spawn_app_on(settings).await;
+    let login = app.signed_up("down@example.com").await;
+
+    redis.stop();
+    let logout = app.logout(&login.refresh).await;
+
+    assert_eq!(
+        logout.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no revocation is claimed"
+    );
+    // Signatures still verify: the token was never revoked.
+    assert_eq!(
+        app.get_with_token("/auth/me", &login.access).await.status(),
+        StatusCode::OK
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready: serde_json::Value = app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if ready["checks"]["revocations"] == "down" {
+            assert_eq!(ready["status"], "degraded");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{ready}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    redis.restart();
+    assert_eq!(
+        app.logout(&login.refresh).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get_with_token("/auth/me", &login.access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
