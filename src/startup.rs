@@ -89,12 +89,18 @@ impl Application {
                 .app_data(openapi.clone())
                 .configure(|cfg| app_shared.register(cfg))
                 .configure(configure)
-        })
-        // SIGTERM/SIGINT: stop accepting, let requests in flight finish for this long.
-        .shutdown_timeout(settings.operations.shutdown_timeout)
-        .listen(listener)
-        .context("AUTHD_BIND")?
-        .run();
+        });
+        // actix's own default is one worker per core it may run on (sched affinity included).
+        let server = match settings.workers {
+            Some(workers) => server.workers(workers),
+            None => server,
+        };
+        let server = server
+            // SIGTERM/SIGINT: stop accepting, let requests in flight finish for this long.
+            .shutdown_timeout(settings.operations.shutdown_timeout)
+            .listen(listener)
+            .context("AUTHD_BIND")?
+            .run();
         let reloader = keys.spawn_reloader();
         let purger = shared.spawn_purger();
         let revocation_sync =

@@ -31,6 +31,11 @@ pub struct Settings {
     )]
     pub bind: String,
 
+    /// HTTP worker threads, each serving its share of the connections (default: one per
+    /// core the process may run on).
+    #[arg(long, env = "AUTHD_WORKERS", value_parser = parse_positive_usize, global = true)]
+    pub workers: Option<usize>,
+
     /// The absolute URL clients reach authd at: the base of the server metadata's URLs
     /// (default `http://` + the bound address).
     #[arg(long, env = "AUTHD_PUBLIC_URL", value_parser = parse_public_url, global = true)]
@@ -301,5 +306,15 @@ mod tests {
         use clap::Parser;
         let program = Program::try_parse_from(["authd"]).unwrap();
         assert_eq!(program.settings.tokens.refresh_reuse_grace, 10);
+    }
+
+    #[test]
+    fn the_worker_count_defaults_to_actix_and_must_be_positive() {
+        use clap::Parser;
+        let program = Program::try_parse_from(["authd"]).unwrap();
+        assert_eq!(program.settings.workers, None);
+        let program = Program::try_parse_from(["authd", "--workers", "1"]).unwrap();
+        assert_eq!(program.settings.workers, Some(1));
+        assert!(Program::try_parse_from(["authd", "--workers", "0"]).is_err());
     }
 }
