@@ -48,6 +48,7 @@ fn access_tokens(c: &mut Criterion) {
             id: Uuid::now_v7(),
             email: "bench-user@example.com",
             roles: &[],
+            generation: 0,
         };
         let session = Session::start(now);
         let sign = || issue_access_token(&ring, &policy, subject, session, &client, now);

@@ -67,6 +67,7 @@ fn mint(settings: &Settings, count: usize, file: &str) -> anyhow::Result<()> {
             id: Uuid::now_v7(),
             email: &email,
             roles: &[],
+            generation: 0,
         };
         let (token, _) =
             issue_access_token(&ring, &policy, subject, Session::start(now), client, now)?;
