@@ -30,6 +30,7 @@ const STREAM_LIFETIME: Duration = Duration::from_secs(300);
 pub struct RevocationFeed(pub Option<Secret>);
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// Only facts numbered above this cursor (a previous answer's `cursor`, or an event's
     /// `id`; `Last-Event-ID` does the same for a stream).
@@ -49,7 +50,8 @@ pub struct RevocationSnapshot {
     responses(
         (status = 200, description = "The live revocation facts: a snapshot, or with `Accept: text/event-stream` events `revocation` (`id` = the fact's number, `data` = the fact) for the snapshot and then each new fact.",
             content((RevocationSnapshot = "application/json"), (String = "text/event-stream"))),
-        (status = 401, description = "`invalid_token`: no, or not the, shared secret.", body = ErrorBody,
+        (status = 400, description = "`invalid_request`: `since` is not a whole number.", body = ErrorBody),
+        (status = 401, description = "`invalid_token`: no, or not the, shared secret (no credentials: 401 even when the feed is off).", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"authd\"`."))),
         (status = 404, description = "`not_found`: the feed is off (`AUTHD_REVOCATIONS_TOKEN` unset).", body = ErrorBody),
     ),
@@ -64,11 +66,15 @@ pub async fn revocations(
     ),
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let secret = feed.0.as_ref().ok_or(ApiError::NotFound)?;
-    match bearer_token(&req) {
-        Ok(token) if secret.matches(token) => {}
+    // No credentials is 401 whether or not the feed is on, as for any protected route.
+    let token = match bearer_token(&req) {
+        Ok(token) => token,
         Err(BearerError::Missing) => return Err(ApiError::MissingToken),
-        _ => return Err(ApiError::InvalidToken),
+        Err(BearerError::Malformed) => return Err(ApiError::InvalidToken),
+    };
+    let secret = feed.0.as_ref().ok_or(ApiError::NotFound)?;
+    if !secret.matches(token) {
+        return Err(ApiError::InvalidToken);
     }
     let set = &sessions.revocations.set;
     let since = query.since.or_else(|| last_event_id(&req)).unwrap_or(0);

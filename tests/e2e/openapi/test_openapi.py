@@ -30,7 +30,12 @@ def test_schemathesis_finds_no_failure():
     # lockout: schemathesis sends hundreds of requests from one address, and its wrong
     # current passwords on /auth/password would lock out the user it logs in as. Both
     # limits have their own tests.
-    authd = Authd(AUTHD_COOKIES="on", AUTHD_IP_RATE_LIMIT="0", AUTHD_LOGIN_MAX_FAILURES="1000000")
+    authd = Authd(
+        AUTHD_COOKIES="on",
+        AUTHD_IP_RATE_LIMIT="0",
+        AUTHD_LOGIN_MAX_FAILURES="1000000",
+        AUTHD_REVOCATIONS_TOKEN="a-feed-secret-schemathesis-never-has",
+    )
     try:
         # An admin, so /admin/users is exercised past its 403.
         authd.add_user("schemathesis@example.com", "admin")
