@@ -8,6 +8,7 @@ mod explain;
 use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
@@ -16,9 +17,11 @@ use serde_json::{Map, Value};
 use super::format::{relative, rfc3339};
 use crate::clock::SystemClock;
 use crate::keys::KeyStore;
+use crate::revocation::RevocationSet;
 use crate::settings::Settings;
+use crate::store::connect_stores;
 use crate::tokens::{
-    verify_refresh_token, AccessTokenVerifier, RefreshCheck, TokenError, TokenPolicy,
+    verify_refresh_token, AccessTokenVerifier, RefreshCheck, StalePolicy, TokenError, TokenPolicy,
     MAX_TOKEN_BYTES,
 };
 use decode::Decoded;
@@ -77,13 +80,19 @@ fn inspect(
     print_decoded(&decoded, now);
     let verified = match kind {
         TokenKind::Access => {
-            let verifier = AccessTokenVerifier::new(
+            let mut verifier = AccessTokenVerifier::new(
                 store.clone(),
                 &policy.issuer,
                 &policy.audience,
                 policy.leeway,
                 Arc::new(SystemClock),
             );
+            match revocation_facts(settings, now) {
+                Ok(set) => {
+                    verifier = verifier.with_revocations(set, StalePolicy::KeepVerifying);
+                }
+                Err(why) => eprintln!("note: revocation facts not checked: {why}"),
+            }
             verifier.verify_at(&token, now).map(|_| ())
         }
         TokenKind::Refresh => {
@@ -103,6 +112,27 @@ fn inspect(
     Ok(verified
         .map(|()| println!("{}", valid(kind, &decoded, now)))
         .map_err(|err: TokenError| inspection.reason(&err)))
+}
+
+/// The live revocation facts of the store the running servers use (`AUTHD_REDIS_URL`, else
+/// the database), or why they could not be read within a few seconds.
+fn revocation_facts(settings: &Settings, now: i64) -> Result<Arc<RevocationSet>, String> {
+    let runtime = super::runtime().map_err(|e| format!("{e:#}"))?;
+    runtime.block_on(async {
+        let load = async {
+            let stores = connect_stores(&settings.database, &settings.redis).await?;
+            let facts = stores.revocations.since(0, now).await?;
+            let set = RevocationSet::new();
+            for fact in facts {
+                set.apply(fact, now);
+            }
+            anyhow::Ok(Arc::new(set))
+        };
+        match tokio::time::timeout(Duration::from_secs(5), load).await {
+            Ok(loaded) => loaded.map_err(|e| format!("{e:#}")),
+            Err(_) => Err("the store did not answer within 5 s".to_owned()),
+        }
+    })
 }
 
 /// The argument, or standard input for `-`, without surrounding white space. Reading

@@ -198,3 +198,17 @@ async fn a_missing_keys_folder_is_no_verdict_but_exit_2() {
 
     assert!(run.refusal(2).contains("AUTHD_KEYS_DIR"));
 }
+
+#[tokio::test]
+async fn a_logged_out_sessions_access_token_is_named_revoked() {
+    let app = spawn_app().await;
+    let tokens = alice(&app).await;
+    let logout = app.logout(&tokens.refresh).await;
+    assert_eq!(logout.status(), reqwest::StatusCode::NO_CONTENT);
+
+    let run = inspect(&app, &[], &format!("{}\n", tokens.access), &[]);
+
+    let reason = run.refusal(1);
+    assert!(reason.contains("token rejected: revoked"), "{reason}");
+    assert_never_echoes(&run, &tokens.access);
+}
