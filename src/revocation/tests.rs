@@ -187,3 +187,25 @@ fn the_snapshot_since_a_cursor_holds_only_what_changed_after_it_in_order() {
     );
     assert_eq!(set.snapshot(NOW, 0).len(), 3);
 }
+
+#[test]
+fn a_user_fact_changes_the_set_only_by_a_newer_generation_or_a_later_until() {
+    let set = RevocationSet::new();
+    let sub = holder(0).sub;
+    assert!(set.apply(user_fact(1, sub, 4, NOW + 60), NOW));
+    assert!(
+        !set.apply(user_fact(2, sub, 4, NOW + 60), NOW),
+        "the same fact again"
+    );
+    assert!(
+        set.apply(user_fact(3, sub, 4, NOW + 90), NOW),
+        "the same generation, later"
+    );
+    assert!(set.revokes(&holder(3), NOW + 90));
+    assert!(
+        set.apply(user_fact(4, sub, 5, NOW + 90), NOW),
+        "a newer generation, as long"
+    );
+    assert!(set.revokes(&holder(4), NOW + 90));
+    assert!(!set.apply(user_fact(5, sub, 5, NOW + 90), NOW));
+}
