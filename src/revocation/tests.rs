@@ -89,6 +89,7 @@ fn an_expired_fact_is_not_taken_in_but_moves_the_cursor() {
     assert_eq!(set.cursor(), 7);
     assert!(set.apply(session_fact(8, holder(0).sid, NOW), NOW));
     assert_eq!(set.len(), 1);
+    assert!(!set.is_empty());
 }
 
 #[test]
