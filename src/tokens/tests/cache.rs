@@ -43,6 +43,7 @@ fn a_repeated_token_is_verified_once_and_then_found() {
     assert!(Arc::ptr_eq(&first, &second), "the kept claims themselves");
     assert_eq!(counts(&verifier), (1, 1));
     assert_eq!(verifier.cache().len(), 1);
+    assert!(!verifier.cache().is_empty());
 }
 
 #[test]
