@@ -105,6 +105,9 @@ on_backends!(denylists:
     sixteen_concurrent_rotations_have_exactly_one_winner,
     sixteen_concurrent_retries_with_grace_get_one_pair,
     only_the_sessions_newest_retired_token_gets_its_successor,
+    revoking_one_session_leaves_another_rotating,
+    tokens_of_two_sessions_are_retired_apart,
+    the_successors_of_two_sessions_are_kept_apart,
 );
 
 on_backends!(denylists moved in time:
@@ -277,6 +280,55 @@ async fn only_the_sessions_newest_retired_token_gets_its_successor(d: Arc<dyn Re
     );
     // The first token is two rotations old: presenting it again is a replay.
     assert_eq!(d.rotate(&first, NOW + 3).await.unwrap(), Rotation::Replayed);
+}
+
+// Two sessions share one store (and, on Redis, one keyspace): what happens to the one must
+// not reach the other.
+
+async fn revoking_one_session_leaves_another_rotating(d: Arc<dyn RefreshDenylist>) {
+    let (revoked, live) = (Uuid::new_v4(), Uuid::new_v4());
+    d.revoke_session(revoked, NOW + 3_600, NOW).await.unwrap();
+    assert_eq!(
+        d.rotate(&retirement(live, None), NOW).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        d.rotate(&retirement(revoked, None), NOW).await.unwrap(),
+        Rotation::SessionRevoked
+    );
+}
+
+async fn tokens_of_two_sessions_are_retired_apart(d: Arc<dyn RefreshDenylist>) {
+    let a = retirement(Uuid::new_v4(), None);
+    let b = retirement(Uuid::new_v4(), None);
+    assert_eq!(d.rotate(&a, NOW).await.unwrap(), Rotation::Rotated);
+    assert_eq!(
+        d.rotate(&b, NOW).await.unwrap(),
+        Rotation::Rotated,
+        "retiring a's token retired b's"
+    );
+    // b's replay revokes b's session only: a's successor still rotates.
+    assert_eq!(d.rotate(&b, NOW + 1).await.unwrap(), Rotation::Replayed);
+    assert_eq!(
+        d.rotate(&retirement(a.sid, None), NOW + 2).await.unwrap(),
+        Rotation::Rotated
+    );
+}
+
+async fn the_successors_of_two_sessions_are_kept_apart(d: Arc<dyn RefreshDenylist>) {
+    let a = retirement(Uuid::new_v4(), Some(("a's successor", NOW + 30)));
+    let b = retirement(Uuid::new_v4(), Some(("b's successor", NOW + 30)));
+    assert_eq!(d.rotate(&a, NOW).await.unwrap(), Rotation::Rotated);
+    assert_eq!(d.rotate(&b, NOW).await.unwrap(), Rotation::Rotated);
+    // A retry of each gets its own successor: b's rotation did not replace a's.
+    assert_eq!(
+        d.rotate(&a, NOW + 1).await.unwrap(),
+        Rotation::Reused("a's successor".into())
+    );
+    assert_eq!(
+        d.rotate(&b, NOW + 1).await.unwrap(),
+        Rotation::Reused("b's successor".into())
+    );
 }
 
 async fn a_revoked_session_cannot_rotate(d: Arc<dyn RefreshDenylist>) {
