@@ -177,6 +177,16 @@ async fn a_rotation_keeps_the_session_and_a_replay_revokes_it() {
 }
 
 #[tokio::test]
+async fn without_grace_a_retry_in_the_same_second_is_a_replay() {
+    let f = fixture(0);
+    let first = f.logged_in().await.pair;
+    f.refresh(&first.refresh_token, NOW + 1).await.unwrap();
+    // No window at all, not one of zero seconds: nothing is kept to hand out again.
+    let retried = f.refresh(&first.refresh_token, NOW + 1).await;
+    assert!(matches!(retried, Err(SessionError::InvalidGrant)));
+}
+
+#[tokio::test]
 async fn within_the_grace_window_a_retry_gets_the_same_successor() {
     let f = fixture(10);
     let first = f.logged_in().await.pair;
