@@ -518,6 +518,46 @@ async fn postgres_prunes_expired_rows_on_writes() {
     assert_eq!(count("revoked_sessions").await, 1);
 }
 
+/// What a SQL denylist holds: retired tokens, kept successors, revoked sessions.
+const HELD: &str = "SELECT (SELECT COUNT(*) FROM retired_refresh_tokens), \
+    (SELECT COUNT(*) FROM retired_refresh_tokens WHERE successor IS NOT NULL), \
+    (SELECT COUNT(*) FROM revoked_sessions)";
+
+/// An instance that takes no writes still forgets what has expired: the timer's purge does
+/// on its own what every write does on the way.
+#[tokio::test]
+async fn an_idle_sql_denylist_forgets_on_the_purge_timer() {
+    let (sqlite, dir) = sqlite_store().await;
+    let url = format!("sqlite://{}", dir.path().join("authd.db").display());
+    let sqlite_pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (postgres, _db) = postgres_store().await;
+    let postgres_pool = postgres.pool().clone();
+    let held_in_sqlite = || sqlx::query_as::<_, (i64, i64, i64)>(HELD).fetch_one(&sqlite_pool);
+    let held_in_postgres = || sqlx::query_as::<_, (i64, i64, i64)>(HELD).fetch_one(&postgres_pool);
+    let (sqlite, postgres): (Arc<dyn RefreshDenylist>, Arc<dyn RefreshDenylist>) =
+        (sqlite, postgres);
+    for d in [&sqlite, &postgres] {
+        for _ in 0..3 {
+            let r = retirement(Uuid::new_v4(), Some(("pair", NOW + 30)));
+            assert_eq!(d.rotate(&r, NOW).await.unwrap(), Rotation::Rotated);
+        }
+        d.revoke_session(Uuid::new_v4(), NOW + 100, NOW)
+            .await
+            .unwrap();
+    }
+    for (at, held) in [
+        (NOW + 30, (3, 3, 1)),  // nothing has expired yet
+        (NOW + 31, (3, 0, 1)),  // past the grace window
+        (NOW + 601, (0, 0, 0)), // past every expiry
+    ] {
+        for d in [&sqlite, &postgres] {
+            d.purge_expired(at).await.unwrap();
+        }
+        assert_eq!(held_in_sqlite().await.unwrap(), held, "sqlite at {at}");
+        assert_eq!(held_in_postgres().await.unwrap(), held, "postgres at {at}");
+    }
+}
+
 /// A SQL denylist's readiness check reads its own table: without the table, it fails.
 #[tokio::test]
 async fn a_sql_denylist_check_fails_when_its_table_is_gone() {
