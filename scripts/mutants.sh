@@ -11,6 +11,11 @@
 # mutant, and pass 2 (--iterate: skipping what pass 1 caught or found unviable) runs the unit
 # and `api` tests on the rest. The verdict is pass 2's. tests/fuzz is never run.
 #
+# The test targets are cargo arguments (-C), not test arguments (after `--`): cargo-mutants
+# passes -C to the build (`cargo test --no-run`) as well as to the run, so each mutant builds
+# only what its pass runs. After `--` they reach the run only, and every mutant built every
+# target (the bin's tests, tests/fuzz, the examples): pass 1's build went from ~25 s to ~5 s.
+#
 # MUTANTS_SCOPE: `all` (default) or `ci` (what CI runs, see the Makefile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +48,7 @@ started=$SECONDS
 rm -rf mutants.out mutants.out.old
 echo "== pass 1: every mutant against the unit tests"
 status=0
-cargo mutants --in-place --timeout 60 "${filters[@]}" -- --lib || status=$?
+cargo mutants --in-place --timeout 60 "${filters[@]}" -C --lib || status=$?
 # 2: some missed, 3: some timed out: pass 2 tests those again. Anything else is an error
 # (4: the unmutated tree fails its tests).
 case $status in
@@ -51,7 +56,7 @@ case $status in
     2 | 3)
         echo "== pass 2: what the unit tests did not catch, against the unit and api tests"
         status=0
-        cargo mutants --in-place --iterate --timeout 240 "${filters[@]}" -- --lib --test api ||
+        cargo mutants --in-place --iterate --timeout 240 "${filters[@]}" -C --lib -C --test=api ||
             status=$?
         python3 scripts/mutants-summary.py mutants.out.old mutants.out
         ;;

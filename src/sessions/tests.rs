@@ -1,14 +1,19 @@
 //! The flows on the memory stores with time as a parameter: no HTTP, no database.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use super::*;
 use crate::domain::ClientId;
 use crate::keys::generate::{generate_key, KeyAlgorithm};
 use crate::keys::{KeyRing, KeyStore};
 use crate::settings::{ThrottleSettings, TokenSettings};
-use crate::store::{MemoryCounters, MemoryDenylist, MemoryRevocations, MemoryUserStore};
+use crate::store::{
+    MemoryCounters, MemoryDenylist, MemoryRevocations, MemoryUserStore, RefreshDenylist,
+    Retirement, Rotation, StoreError,
+};
 use crate::throttle::ThrottleError;
 use crate::tokens::{RefreshCheck, TokenPair};
 
@@ -178,6 +183,16 @@ async fn a_rotation_keeps_the_session_and_a_replay_revokes_it() {
 }
 
 #[tokio::test]
+async fn without_grace_a_retry_in_the_same_second_is_a_replay() {
+    let f = fixture(0);
+    let first = f.logged_in().await.pair;
+    f.refresh(&first.refresh_token, NOW + 1).await.unwrap();
+    // No window at all, not one of zero seconds: nothing is kept to hand out again.
+    let retried = f.refresh(&first.refresh_token, NOW + 1).await;
+    assert!(matches!(retried, Err(SessionError::InvalidGrant)));
+}
+
+#[tokio::test]
 async fn within_the_grace_window_a_retry_gets_the_same_successor() {
     let f = fixture(10);
     let first = f.logged_in().await.pair;
@@ -268,6 +283,63 @@ async fn registration_parses_once_and_refuses_a_taken_email() {
     assert!(matches!(again, Err(SessionError::EmailTaken)));
     let bad = f.sessions.register("not an email", PASSWORD).await;
     assert!(matches!(bad, Err(SessionError::InvalidEmail(_))));
+}
+
+/// A store that never answers a rotation (as Redis in a stall), then fails the first
+/// `unanswered` take-backs and answers the rest.
+struct StalledDenylist {
+    unanswered: u32,
+    abandons: AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl RefreshDenylist for StalledDenylist {
+    async fn rotate(&self, _: &Retirement, _: i64) -> Result<Rotation, StoreError> {
+        Err(StoreError::unavailable(anyhow::anyhow!("stalled")))
+    }
+
+    async fn abandon(&self, _: &Retirement) -> Result<(), StoreError> {
+        let call = self.abandons.fetch_add(1, Ordering::SeqCst);
+        if call < self.unanswered {
+            return Err(StoreError::unavailable(anyhow::anyhow!("still stalled")));
+        }
+        Ok(())
+    }
+
+    async fn revoke_session(&self, _: uuid::Uuid, _: i64, _: i64) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_unanswered_rotation_is_taken_back_until_the_store_answers_three_times() {
+    let mut f = fixture(0);
+    let first = f.logged_in().await.pair;
+    let stalled = Arc::new(StalledDenylist {
+        unanswered: 2,
+        abandons: Default::default(),
+    });
+    f.sessions.denylist = stalled.clone();
+    let calls = || stalled.abandons.load(Ordering::SeqCst);
+
+    let refused = f.refresh(&first.refresh_token, NOW + 1).await;
+    assert!(
+        matches!(refused, Err(SessionError::Store(_))),
+        "{refused:?}"
+    );
+    // Two failed take-backs, then three answered ones, ABANDON_PAUSE (250 ms) apart.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while calls() < 5 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(calls(), 5, "the take-back stopped early");
+    // Then it stops: four more pauses bring no sixth call.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(calls(), 5, "the take-back went on after three answers");
 }
 
 mod revocations;

@@ -107,6 +107,9 @@ on_backends!(denylists:
     sixteen_concurrent_rotations_have_exactly_one_winner,
     sixteen_concurrent_retries_with_grace_get_one_pair,
     only_the_sessions_newest_retired_token_gets_its_successor,
+    revoking_one_session_leaves_another_rotating,
+    tokens_of_two_sessions_are_retired_apart,
+    the_successors_of_two_sessions_are_kept_apart,
 );
 
 on_backends!(denylists moved in time:
@@ -337,6 +340,55 @@ async fn only_the_sessions_newest_retired_token_gets_its_successor(d: Arc<dyn Re
     assert_eq!(d.rotate(&first, NOW + 3).await.unwrap(), Rotation::Replayed);
 }
 
+// Two sessions share one store (and, on Redis, one keyspace): what happens to the one must
+// not reach the other.
+
+async fn revoking_one_session_leaves_another_rotating(d: Arc<dyn RefreshDenylist>) {
+    let (revoked, live) = (Uuid::new_v4(), Uuid::new_v4());
+    d.revoke_session(revoked, NOW + 3_600, NOW).await.unwrap();
+    assert_eq!(
+        d.rotate(&retirement(live, None), NOW).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        d.rotate(&retirement(revoked, None), NOW).await.unwrap(),
+        Rotation::SessionRevoked
+    );
+}
+
+async fn tokens_of_two_sessions_are_retired_apart(d: Arc<dyn RefreshDenylist>) {
+    let a = retirement(Uuid::new_v4(), None);
+    let b = retirement(Uuid::new_v4(), None);
+    assert_eq!(d.rotate(&a, NOW).await.unwrap(), Rotation::Rotated);
+    assert_eq!(
+        d.rotate(&b, NOW).await.unwrap(),
+        Rotation::Rotated,
+        "retiring a's token retired b's"
+    );
+    // b's replay revokes b's session only: a's successor still rotates.
+    assert_eq!(d.rotate(&b, NOW + 1).await.unwrap(), Rotation::Replayed);
+    assert_eq!(
+        d.rotate(&retirement(a.sid, None), NOW + 2).await.unwrap(),
+        Rotation::Rotated
+    );
+}
+
+async fn the_successors_of_two_sessions_are_kept_apart(d: Arc<dyn RefreshDenylist>) {
+    let a = retirement(Uuid::new_v4(), Some(("a's successor", NOW + 30)));
+    let b = retirement(Uuid::new_v4(), Some(("b's successor", NOW + 30)));
+    assert_eq!(d.rotate(&a, NOW).await.unwrap(), Rotation::Rotated);
+    assert_eq!(d.rotate(&b, NOW).await.unwrap(), Rotation::Rotated);
+    // A retry of each gets its own successor: b's rotation did not replace a's.
+    assert_eq!(
+        d.rotate(&a, NOW + 1).await.unwrap(),
+        Rotation::Reused("a's successor".into())
+    );
+    assert_eq!(
+        d.rotate(&b, NOW + 1).await.unwrap(),
+        Rotation::Reused("b's successor".into())
+    );
+}
+
 async fn a_revoked_session_cannot_rotate(d: Arc<dyn RefreshDenylist>) {
     let sid = Uuid::new_v4();
     d.revoke_session(sid, NOW + 3_600, NOW).await.unwrap();
@@ -522,6 +574,46 @@ async fn postgres_prunes_expired_rows_on_writes() {
         .unwrap();
     assert_eq!(count("retired_refresh_tokens").await, 0);
     assert_eq!(count("revoked_sessions").await, 1);
+}
+
+/// What a SQL denylist holds: retired tokens, kept successors, revoked sessions.
+const HELD: &str = "SELECT (SELECT COUNT(*) FROM retired_refresh_tokens), \
+    (SELECT COUNT(*) FROM retired_refresh_tokens WHERE successor IS NOT NULL), \
+    (SELECT COUNT(*) FROM revoked_sessions)";
+
+/// An instance that takes no writes still forgets what has expired: the timer's purge does
+/// on its own what every write does on the way.
+#[tokio::test]
+async fn an_idle_sql_denylist_forgets_on_the_purge_timer() {
+    let (sqlite, dir) = sqlite_store().await;
+    let url = format!("sqlite://{}", dir.path().join("authd.db").display());
+    let sqlite_pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (postgres, _db) = postgres_store().await;
+    let postgres_pool = postgres.pool().clone();
+    let held_in_sqlite = || sqlx::query_as::<_, (i64, i64, i64)>(HELD).fetch_one(&sqlite_pool);
+    let held_in_postgres = || sqlx::query_as::<_, (i64, i64, i64)>(HELD).fetch_one(&postgres_pool);
+    let (sqlite, postgres): (Arc<dyn RefreshDenylist>, Arc<dyn RefreshDenylist>) =
+        (sqlite, postgres);
+    for d in [&sqlite, &postgres] {
+        for _ in 0..3 {
+            let r = retirement(Uuid::new_v4(), Some(("pair", NOW + 30)));
+            assert_eq!(d.rotate(&r, NOW).await.unwrap(), Rotation::Rotated);
+        }
+        d.revoke_session(Uuid::new_v4(), NOW + 100, NOW)
+            .await
+            .unwrap();
+    }
+    for (at, held) in [
+        (NOW + 30, (3, 3, 1)),  // nothing has expired yet
+        (NOW + 31, (3, 0, 1)),  // past the grace window
+        (NOW + 601, (0, 0, 0)), // past every expiry
+    ] {
+        for d in [&sqlite, &postgres] {
+            d.purge_expired(at).await.unwrap();
+        }
+        assert_eq!(held_in_sqlite().await.unwrap(), held, "sqlite at {at}");
+        assert_eq!(held_in_postgres().await.unwrap(), held, "postgres at {at}");
+    }
 }
 
 /// A SQL denylist's readiness check reads its own table: without the table, it fails.

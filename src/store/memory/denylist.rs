@@ -96,3 +96,66 @@ impl RefreshDenylist for MemoryDenylist {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_900_000_000;
+
+    /// Retired tokens, kept successors, revoked sessions, sessions with a newest token.
+    fn held(d: &MemoryDenylist) -> (usize, usize, usize, usize) {
+        let entries = d.entries.lock();
+        let successors = entries.retired.values().filter(|(_, s)| s.is_some());
+        (
+            entries.retired.len(),
+            successors.count(),
+            entries.revoked.len(),
+            entries.newest.len(),
+        )
+    }
+
+    fn retirement() -> Retirement {
+        Retirement {
+            jti: Uuid::new_v4(),
+            sid: Uuid::new_v4(),
+            jti_expires_at: NOW + 600,
+            session_expires_at: NOW + 3_600,
+            successor: Some(("pair".into(), NOW + 30)),
+            attempt: Uuid::new_v4(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_idle_denylist_forgets_each_entry_on_the_timer_once_it_expires() {
+        let d = MemoryDenylist::new();
+        for _ in 0..3 {
+            assert_eq!(
+                d.rotate(&retirement(), NOW).await.unwrap(),
+                Rotation::Rotated
+            );
+        }
+        d.revoke_session(Uuid::new_v4(), NOW + 100, NOW)
+            .await
+            .unwrap();
+        assert_eq!(held(&d), (3, 3, 1, 3));
+        // No write from here on: only the timer's purge runs. Each entry lasts up to and
+        // including its last second.
+        d.purge_expired(NOW + 30).await.unwrap();
+        assert_eq!(held(&d), (3, 3, 1, 3));
+        d.purge_expired(NOW + 31).await.unwrap();
+        assert_eq!(held(&d), (3, 0, 1, 3), "successors past their grace window");
+        d.purge_expired(NOW + 100).await.unwrap();
+        assert_eq!(held(&d), (3, 0, 1, 3));
+        d.purge_expired(NOW + 101).await.unwrap();
+        assert_eq!(
+            held(&d),
+            (3, 0, 0, 3),
+            "a revocation past its session's end"
+        );
+        d.purge_expired(NOW + 600).await.unwrap();
+        assert_eq!(held(&d), (3, 0, 0, 3));
+        d.purge_expired(NOW + 601).await.unwrap();
+        assert_eq!(held(&d), (0, 0, 0, 0), "retired tokens past their expiry");
+    }
+}
