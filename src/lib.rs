@@ -8,9 +8,12 @@
 //! - [`logging`]: env_logger as text or JSON lines.
 //! - [`settings`]: the one typed configuration, in groups, from `--flags`, `AUTHD_*`
 //!   variables and `.env`.
+//! - `outbound`: what the library's HTTP clients of authd share (URL checks, tasks).
 //! - [`keys`]: the signing-key folder, its JWKS, rotation and reloading; for a service
 //!   without key files, authd's JWKS fetched and cached over HTTP ([`keys::RemoteJwks`]).
-//! - [`revocation`]: the live revocation facts that end access tokens before their `exp`.
+//! - [`revocation`]: the live revocation facts that end access tokens before their `exp`;
+//!   for another service, authd's feed of them followed over HTTP
+//!   ([`revocation::RemoteRevocations`]).
 //! - [`tokens`]: issuing and verifying access, refresh, device and CSRF tokens.
 //! - [`store`]: users, the refresh-token denylist and rate counters: one trait each, one
 //!   implementation per backend.
@@ -39,6 +42,7 @@ pub mod http;
 pub mod keys;
 pub mod logging;
 pub mod metrics;
+mod outbound;
 pub mod revocation;
 pub mod routes;
 pub mod sessions;

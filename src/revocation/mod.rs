@@ -5,12 +5,16 @@
 //! so the set holds what was revoked within the last access-token lifetime, and checking a
 //! token against it is a hash lookup in memory.
 
+mod cursor;
+pub mod feed;
 mod set;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use set::RevocationSet;
+pub use cursor::{Cursor, MalformedCursor};
+pub use feed::{FeedPolicy, FeedStatus, RemoteRevocations};
+pub use set::{News, RevocationSet};
 
 /// What a fact revokes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -1,15 +1,16 @@
 //! [`RevocationSet`]: the live facts in memory, checked on every request after the
 //! signature. Reads take a shared lock on two hash maps; facts leave by themselves at their
-//! `until`, swept on a timer and ignored once past even before the sweep.
+//! `until`, swept on a timer and ignored once past even before the sweep. Each change is
+//! numbered in the order this set took it in, under the set's epoch (see [`Cursor`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::RwLock;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::{Fact, Holder, Revoked};
+use super::{Cursor, Fact, Holder, Revoked};
 
 /// New facts waiting for a slow feed subscriber; one that falls further behind reconnects
 /// with its cursor and reads the snapshot.
@@ -18,20 +19,29 @@ const FEED_BUFFER: usize = 1024;
 /// The revocation facts in force, as one instance (or one verifier) knows them.
 pub struct RevocationSet {
     facts: RwLock<Facts>,
-    /// The greatest `seq` applied: the cursor a feed resumes from.
-    cursor: AtomicU64,
-    news: broadcast::Sender<Fact>,
+    /// This set's identity in its cursors.
+    epoch: u64,
+    news: broadcast::Sender<News>,
     /// Whether whoever feeds the set is in touch with its source (a verifier's feed);
     /// a verifier may refuse every token while it is not.
     current: AtomicBool,
 }
 
+/// A fact as this set holds it, with the cursor of the change that made it so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct News {
+    pub fact: Fact,
+    pub cursor: Cursor,
+}
+
 #[derive(Default)]
 struct Facts {
-    /// `sid` → (until, the seq of the fact that set it).
-    sessions: HashMap<Uuid, (i64, u64)>,
-    /// `sub` → (generation below which tokens are revoked, until, seq).
-    users: HashMap<Uuid, (i64, i64, u64)>,
+    /// `sid` → (until, the seq of the fact that set it, the change's position).
+    sessions: HashMap<Uuid, (i64, u64, u64)>,
+    /// `sub` → (generation below which tokens are revoked, until, seq, position).
+    users: HashMap<Uuid, (i64, i64, u64, u64)>,
+    /// How many changes the set has taken in.
+    position: u64,
 }
 
 impl Default for RevocationSet {
@@ -44,7 +54,7 @@ impl RevocationSet {
     pub fn new() -> Self {
         Self {
             facts: RwLock::new(Facts::default()),
-            cursor: AtomicU64::new(0),
+            epoch: rand::random(),
             news: broadcast::channel(FEED_BUFFER).0,
             current: AtomicBool::new(true),
         }
@@ -58,53 +68,69 @@ impl RevocationSet {
         }
         let session = facts.sessions.get(&holder.sid);
         let user = facts.users.get(&holder.sub);
-        session.is_some_and(|&(until, _)| now <= until)
-            || user.is_some_and(|&(gen, until, _)| holder.gen < gen && now <= until)
+        session.is_some_and(|&(until, ..)| now <= until)
+            || user.is_some_and(|&(gen, until, ..)| holder.gen < gen && now <= until)
     }
 
     /// Takes in `fact` unless it has expired at `now`; a fact already known (the same, or a
     /// weaker one) changes nothing. Facts that change the set are announced to the feed.
     pub fn apply(&self, fact: Fact, now: i64) -> bool {
-        self.cursor.fetch_max(fact.seq, Ordering::AcqRel);
         if fact.until < now {
             return false;
         }
-        let changed = {
+        let news = {
             let mut facts = self.facts.write();
-            match fact.revoked {
+            let position = facts.position + 1;
+            let held = match fact.revoked {
                 Revoked::Session { sid } => {
-                    let (until, seq) = facts.sessions.entry(sid).or_insert((i64::MIN, 0));
-                    let changed = fact.until > *until;
-                    if changed {
-                        (*until, *seq) = (fact.until, fact.seq);
-                    }
-                    changed
+                    let entry = facts.sessions.entry(sid).or_insert((i64::MIN, 0, 0));
+                    let (until, seq, at) = entry;
+                    (fact.until > *until).then(|| {
+                        (*until, *seq, *at) = (fact.until, fact.seq, position);
+                        fact
+                    })
                 }
                 Revoked::User { sub, gen } => {
-                    let entry = facts.users.entry(sub).or_insert((i64::MIN, i64::MIN, 0));
-                    let (known_gen, until, seq) = entry;
-                    let changed = gen > *known_gen || fact.until > *until;
-                    if changed {
+                    let entry = facts.users.entry(sub).or_insert((i64::MIN, i64::MIN, 0, 0));
+                    let (known_gen, until, seq, at) = entry;
+                    (gen > *known_gen || fact.until > *until).then(|| {
                         *known_gen = (*known_gen).max(gen);
                         *until = (*until).max(fact.until);
                         *seq = (*seq).max(fact.seq);
-                    }
-                    changed
+                        *at = position;
+                        // What the set now holds: the two facts merged.
+                        Fact {
+                            seq: *seq,
+                            revoked: Revoked::User {
+                                sub,
+                                gen: *known_gen,
+                            },
+                            until: *until,
+                        }
+                    })
                 }
-            }
+            };
+            held.map(|fact| {
+                facts.position = position;
+                let cursor = self.at(position);
+                News { fact, cursor }
+            })
         };
-        if changed {
-            // No subscriber is no error: the feed is optional.
-            let _ = self.news.send(fact);
+        match news {
+            Some(news) => {
+                // No subscriber is no error: the feed is optional.
+                let _ = self.news.send(news);
+                true
+            }
+            None => false,
         }
-        changed
     }
 
     /// Forgets every fact past its `until` at `now`.
     pub fn sweep(&self, now: i64) {
         let mut facts = self.facts.write();
-        facts.sessions.retain(|_, (until, _)| *until >= now);
-        facts.users.retain(|_, (_, until, _)| *until >= now);
+        facts.sessions.retain(|_, (until, ..)| *until >= now);
+        facts.users.retain(|_, (_, until, ..)| *until >= now);
     }
 
     /// How many facts it holds (sessions and users).
@@ -117,30 +143,57 @@ impl RevocationSet {
         self.len() == 0
     }
 
-    /// The greatest `seq` applied so far.
-    pub fn cursor(&self) -> u64 {
-        self.cursor.load(Ordering::Acquire)
+    /// Where this set's feed is now: a reader that has everything up to here resumes from it.
+    pub fn cursor(&self) -> Cursor {
+        self.at(self.facts.read().position)
     }
 
-    /// The facts in force at `now` numbered above `since`, in `seq` order; each under the
-    /// number of the latest fact that strengthened it.
-    pub fn snapshot(&self, now: i64, since: u64) -> Vec<Fact> {
+    fn at(&self, position: u64) -> Cursor {
+        Cursor {
+            epoch: self.epoch,
+            position,
+        }
+    }
+
+    /// The facts in force at `now` that changed after `since`, in the order they changed;
+    /// all of them when `since` is `None` or is not a cursor of this set (another epoch, or
+    /// a position it has not reached), since then nothing says what its reader has.
+    pub fn snapshot(&self, now: i64, since: Option<Cursor>) -> Vec<News> {
         let facts = self.facts.read();
-        let sessions = facts.sessions.iter().map(|(&sid, &(until, seq))| Fact {
-            seq,
-            revoked: Revoked::Session { sid },
-            until,
+        let after = since
+            .filter(|since| since.epoch == self.epoch && since.position <= facts.position)
+            .map_or(0, |since| since.position);
+        let sessions = facts.sessions.iter().map(|(&sid, &(until, seq, at))| {
+            let revoked = Revoked::Session { sid };
+            (
+                Fact {
+                    seq,
+                    revoked,
+                    until,
+                },
+                at,
+            )
         });
-        let users = facts.users.iter().map(|(&sub, &(gen, until, seq))| Fact {
-            seq,
-            revoked: Revoked::User { sub, gen },
-            until,
+        let users = facts.users.iter().map(|(&sub, &(gen, until, seq, at))| {
+            let revoked = Revoked::User { sub, gen };
+            (
+                Fact {
+                    seq,
+                    revoked,
+                    until,
+                },
+                at,
+            )
         });
-        let mut live: Vec<Fact> = sessions
+        let mut live: Vec<News> = sessions
             .chain(users)
-            .filter(|fact| fact.until >= now && fact.seq > since)
+            .filter(|(fact, at)| fact.until >= now && *at > after)
+            .map(|(fact, at)| News {
+                fact,
+                cursor: self.at(at),
+            })
             .collect();
-        live.sort_by_key(|fact| fact.seq);
+        live.sort_by_key(|news| news.cursor.position);
         live
     }
 
@@ -155,7 +208,7 @@ impl RevocationSet {
     }
 
     /// New facts as they are applied, for the feed.
-    pub fn subscribe(&self) -> broadcast::Receiver<Fact> {
+    pub fn subscribe(&self) -> broadcast::Receiver<News> {
         self.news.subscribe()
     }
 }

@@ -78,15 +78,15 @@ fn facts_only_ever_strengthen() {
     );
     assert!(set.apply(session_fact(4, holder(0).sid, NOW + 5), NOW + 1));
     assert!(!set.apply(session_fact(5, holder(0).sid, NOW + 5), NOW + 1));
-    assert_eq!(set.cursor(), 5);
+    assert_eq!(set.cursor().position, 3, "three changes");
 }
 
 #[test]
-fn an_expired_fact_is_not_taken_in_but_moves_the_cursor() {
+fn an_expired_fact_is_not_taken_in_and_leaves_the_cursor() {
     let set = RevocationSet::new();
     assert!(!set.apply(session_fact(7, holder(0).sid, NOW - 1), NOW));
     assert!(set.is_empty());
-    assert_eq!(set.cursor(), 7);
+    assert_eq!(set.cursor().position, 0);
     assert!(set.apply(session_fact(8, holder(0).sid, NOW), NOW));
     assert_eq!(set.len(), 1);
     assert!(!set.is_empty());
@@ -106,9 +106,9 @@ fn a_sweep_forgets_what_has_ended_and_keeps_the_rest() {
 
     assert_eq!(set.len(), 2);
     let mut kept: Vec<_> = set
-        .snapshot(NOW + 11, 0)
+        .snapshot(NOW + 11, None)
         .into_iter()
-        .map(|f| f.revoked)
+        .map(|news| news.fact.revoked)
         .collect();
     kept.sort_by_key(|r| format!("{r:?}"));
     assert_eq!(
@@ -130,8 +130,8 @@ fn the_snapshot_leaves_out_what_has_ended_before_any_sweep() {
     let set = RevocationSet::new();
     set.apply(session_fact(1, Uuid::from_u128(10), NOW + 10), NOW);
     set.apply(user_fact(2, Uuid::from_u128(12), 1, NOW + 10), NOW);
-    assert_eq!(set.snapshot(NOW + 10, 0).len(), 2);
-    assert!(set.snapshot(NOW + 11, 0).is_empty());
+    assert_eq!(set.snapshot(NOW + 10, None).len(), 2);
+    assert!(set.snapshot(NOW + 11, None).is_empty());
 }
 
 #[test]
@@ -141,7 +141,9 @@ fn new_facts_reach_subscribers_and_repeats_do_not() {
     let fact = session_fact(1, holder(0).sid, NOW + 60);
     set.apply(fact, NOW);
     set.apply(fact, NOW);
-    assert_eq!(news.try_recv().unwrap(), fact);
+    let first = news.try_recv().unwrap();
+    assert_eq!(first.fact, fact);
+    assert_eq!(first.cursor, set.cursor());
     assert!(news.try_recv().is_err());
 }
 
@@ -175,18 +177,75 @@ fn covers_matches_the_set() {
 fn the_snapshot_since_a_cursor_holds_only_what_changed_after_it_in_order() {
     let set = RevocationSet::new();
     set.apply(session_fact(1, Uuid::from_u128(10), NOW + 10), NOW);
+    let after_one = set.cursor();
     set.apply(user_fact(2, Uuid::from_u128(12), 1, NOW + 10), NOW);
     set.apply(session_fact(3, Uuid::from_u128(14), NOW + 10), NOW);
+    let after_three = set.cursor();
     set.apply(user_fact(4, Uuid::from_u128(12), 2, NOW + 20), NOW);
 
-    let seqs: Vec<u64> = set.snapshot(NOW, 1).iter().map(|f| f.seq).collect();
+    let since = |cursor| set.snapshot(NOW, Some(cursor));
+    let seqs: Vec<u64> = since(after_one).iter().map(|news| news.fact.seq).collect();
 
-    assert_eq!(seqs, [3, 4]);
+    assert_eq!(seqs, [3, 4], "the user fact moved to its latest change");
+    let latest = since(after_three);
+    assert_eq!(latest.len(), 1);
     assert_eq!(
-        set.snapshot(NOW, 3),
-        [user_fact(4, Uuid::from_u128(12), 2, NOW + 20)]
+        latest[0].fact,
+        user_fact(4, Uuid::from_u128(12), 2, NOW + 20)
     );
-    assert_eq!(set.snapshot(NOW, 0).len(), 3);
+    assert_eq!(latest[0].cursor, set.cursor());
+    assert!(since(set.cursor()).is_empty());
+    assert_eq!(set.snapshot(NOW, None).len(), 3);
+}
+
+#[test]
+fn a_fact_numbered_below_the_last_one_still_reaches_a_reader_with_a_cursor() {
+    // A database may make fact 7 visible after fact 8 (its transaction committed later).
+    let set = RevocationSet::new();
+    set.apply(session_fact(8, Uuid::from_u128(10), NOW + 10), NOW);
+    let cursor = set.cursor();
+    set.apply(session_fact(7, Uuid::from_u128(11), NOW + 10), NOW);
+
+    let news = set.snapshot(NOW, Some(cursor));
+
+    assert_eq!(news.len(), 1);
+    assert_eq!(news[0].fact.seq, 7);
+}
+
+#[test]
+fn a_cursor_of_another_set_or_from_ahead_gets_everything() {
+    let (set, other) = (RevocationSet::new(), RevocationSet::new());
+    set.apply(session_fact(1, Uuid::from_u128(10), NOW + 10), NOW);
+    set.apply(session_fact(2, Uuid::from_u128(11), NOW + 10), NOW);
+    other.apply(session_fact(1, Uuid::from_u128(12), NOW + 10), NOW);
+    assert_ne!(set.cursor().epoch, other.cursor().epoch);
+    let ahead = Cursor {
+        position: 3,
+        ..set.cursor()
+    };
+
+    assert_eq!(set.snapshot(NOW, Some(other.cursor())).len(), 2);
+    assert_eq!(set.snapshot(NOW, Some(ahead)).len(), 2);
+    assert_eq!(set.snapshot(NOW, Some(set.cursor())).len(), 0);
+}
+
+#[test]
+fn a_cursor_reads_back_as_written_and_nothing_else_reads() {
+    let cursor = Cursor {
+        epoch: 0x5f0c_3a9e_1b2d_4c6f,
+        position: 42,
+    };
+    assert_eq!(cursor.to_string(), "5f0c3a9e1b2d4c6f-42");
+    assert_eq!("5f0c3a9e1b2d4c6f-42".parse::<Cursor>(), Ok(cursor));
+    assert_eq!("00000000000000ff-0".parse::<Cursor>().unwrap().epoch, 255);
+    for bad in [
+        "", "-", "12", "ff-", "-3", "ff-+3", "+ff-3", "fg-3", "ff-3x", "ff-3-4",
+    ] {
+        assert_eq!(bad.parse::<Cursor>(), Err(MalformedCursor), "{bad:?}");
+    }
+    let json = serde_json::to_string(&cursor).unwrap();
+    assert_eq!(json, "\"5f0c3a9e1b2d4c6f-42\"");
+    assert_eq!(serde_json::from_str::<Cursor>(&json).unwrap(), cursor);
 }
 
 #[test]

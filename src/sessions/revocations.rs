@@ -66,7 +66,12 @@ impl Revocations {
             log::warn!("the revocation store lost its facts; writing back the live ones");
             seen = 0;
             self.highest.store(0, Ordering::Release);
-            for fact in self.set.snapshot(now, 0) {
+            for fact in self
+                .set
+                .snapshot(now, None)
+                .into_iter()
+                .map(|news| news.fact)
+            {
                 let recorded = self.store.record(fact.revoked, fact.until, now).await?;
                 self.recorded(recorded.seq);
             }

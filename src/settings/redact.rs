@@ -15,6 +15,11 @@ impl Secret {
         Self(value.into())
     }
 
+    /// The secret itself, to send it (never to log it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
     /// Whether `presented` is this secret, in time that does not depend on where they differ.
     pub fn matches(&self, presented: &str) -> bool {
         aws_lc_rs::constant_time::verify_slices_are_equal(self.0.as_bytes(), presented.as_bytes())

@@ -112,22 +112,9 @@ fn freshness(headers: &HeaderMap) -> Option<Duration> {
     fresh_for(cache_control, age)
 }
 
-/// A transport error with its causes ("connection refused"), without the URL: the URL is
-/// already in the warning, and it may carry credentials.
 fn failure(err: reqwest::Error, limits: Limits) -> FetchError {
     if err.is_timeout() {
         return FetchError::TimedOut(limits.timeout);
     }
-    let mut causes = Vec::new();
-    let mut cause = std::error::Error::source(&err);
-    while let Some(inner) = cause {
-        causes.push(inner.to_string());
-        cause = inner.source();
-    }
-    let mut text = err.without_url().to_string();
-    for cause in causes {
-        text.push_str(": ");
-        text.push_str(&cause);
-    }
-    FetchError::Unreachable(text)
+    FetchError::Unreachable(crate::outbound::describe(err))
 }

@@ -24,6 +24,7 @@ use tokio::sync::{watch, Notify};
 
 use super::KeyRing;
 use crate::clock::{SharedClock, SystemClock};
+use crate::outbound::{self, AbortOnDrop};
 pub use jwks::{ring_from_jwks, JwksError};
 use policy::Admission;
 pub use policy::RefreshPolicy;
@@ -55,14 +56,6 @@ struct Shared {
     wake: Notify,
 }
 
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl RemoteJwks {
     /// Starts fetching `url` (authd's `…/.well-known/jwks.json`) under `policy`, on the
     /// system clock. Must be called within a tokio runtime (`#[actix_web::main]` is one);
@@ -78,16 +71,8 @@ impl RemoteJwks {
         policy: RefreshPolicy,
         clock: SharedClock,
     ) -> anyhow::Result<RemoteJwks> {
-        let url = reqwest::Url::parse(url).with_context(|| format!("the JWKS URL {url:?}"))?;
-        anyhow::ensure!(
-            matches!(url.scheme(), "http" | "https"),
-            "the JWKS URL must be http:// or https://, not {}:",
-            url.scheme()
-        );
-        let shown_url = shown(&url);
-        if url.scheme() == "http" && !is_loopback(&url) {
-            log::warn!("fetching the JWKS over plain http from {shown_url}: anyone on the path can swap its keys; use https");
-        }
+        let url = outbound::parse_url(url, "the JWKS URL")?;
+        let shown_url = outbound::shown(&url);
         let runtime = tokio::runtime::Handle::try_current()
             .context("RemoteJwks::spawn must be called within a tokio runtime")?;
         // The keys are for verifying, which needs jsonwebtoken's crypto provider.
@@ -175,23 +160,6 @@ fn http_client(policy: &RefreshPolicy) -> anyhow::Result<reqwest::Client> {
         .user_agent(concat!("authd-remote-jwks/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("building the JWKS HTTP client")
-}
-
-/// `url` without its user name and password.
-fn shown(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.to_string()
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

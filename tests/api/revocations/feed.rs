@@ -89,8 +89,8 @@ async fn a_logout_shows_in_the_snapshot_and_a_cursor_skips_what_was_read() {
     let until = facts[0]["until"].as_i64().unwrap();
     let expected = app.clock.now() + app.settings.tokens.access_ttl as i64 + 30;
     assert!((until - expected).abs() <= 1, "{until} vs {expected}");
-    let cursor = after_first["cursor"].as_u64().unwrap();
-    assert_eq!(facts[0]["seq"].as_u64(), Some(cursor));
+    let cursor = after_first["cursor"].as_str().unwrap().to_owned();
+    assert!(facts[0]["seq"].as_u64().is_some());
 
     let second_sid = revoked_session(&app, "bob@example.com").await;
     let since = snapshot(&app, &format!("?since={cursor}")).await;
@@ -98,6 +98,45 @@ async fn a_logout_shows_in_the_snapshot_and_a_cursor_skips_what_was_read() {
     let facts = since["facts"].as_array().unwrap();
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0]["sid"], second_sid.as_str());
+    assert_ne!(since["cursor"], cursor.as_str());
+}
+
+#[tokio::test]
+async fn a_cursor_of_another_instance_gets_every_live_fact() {
+    let app = app_with_feed().await;
+    revoked_session(&app, "alice@example.com").await;
+    revoked_session(&app, "bob@example.com").await;
+    let ours = snapshot(&app, "").await["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (epoch, position) = ours.split_once('-').unwrap();
+    let other_epoch = if epoch == "0000000000000001" {
+        "2"
+    } else {
+        "1"
+    };
+
+    let foreign = snapshot(&app, &format!("?since={other_epoch}-{position}")).await;
+    let ahead = snapshot(&app, &format!("?since={epoch}-{}", u64::MAX)).await;
+    let current = snapshot(&app, &format!("?since={ours}")).await;
+
+    assert_eq!(foreign["facts"].as_array().unwrap().len(), 2);
+    assert_eq!(ahead["facts"].as_array().unwrap().len(), 2);
+    assert_eq!(current["facts"], Value::Array(vec![]));
+}
+
+#[tokio::test]
+async fn a_malformed_cursor_is_a_bad_request() {
+    let app = app_with_feed().await;
+    for since in ["12", "x-1", "1--1", "1-+1", "-1"] {
+        let response = app
+            .get_with_token(&format!("/auth/revocations?since={since}"), SECRET)
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{since}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{since}");
+    }
 }
 
 #[tokio::test]
@@ -126,13 +165,58 @@ async fn the_stream_sends_the_snapshot_then_each_new_fact_as_it_happens() {
             seen.push_str(std::str::from_utf8(&chunk).unwrap());
         }
     };
-    read_until(&first_sid, &mut seen).await;
+    read_until("event: synced", &mut seen).await;
+    read_until("\n\n", &mut seen).await;
+    let cursor = snapshot(&app, "").await["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (epoch, _) = cursor.split_once('-').unwrap();
     assert!(
-        seen.starts_with("id: 1\nevent: revocation\ndata: {"),
+        seen.starts_with(&format!("id: {epoch}-1\nevent: revocation\ndata: {{")),
         "{seen}"
     );
+    assert!(seen.contains(&first_sid), "{seen}");
+    let synced = format!("id: {cursor}\nevent: synced\ndata: {{\"cursor\":\"{cursor}\"}}\n\n");
+    assert!(seen.ends_with(&synced), "{seen}");
 
     let second_sid = revoked_session(&app, "bob@example.com").await;
     read_until(&second_sid, &mut seen).await;
-    assert!(seen.contains("\nid: 2\nevent: revocation\n"), "{seen}");
+    assert!(
+        seen.contains(&format!("\nid: {epoch}-2\nevent: revocation\n")),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_resumed_from_its_last_event_id_sends_only_what_came_after() {
+    let app = app_with_feed().await;
+    revoked_session(&app, "alice@example.com").await;
+    let cursor = snapshot(&app, "").await["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let later_sid = revoked_session(&app, "bob@example.com").await;
+
+    let mut stream = app
+        .client
+        .get(app.url("/auth/revocations"))
+        .bearer_auth(SECRET)
+        .header("accept", "text/event-stream")
+        .header("last-event-id", &cursor)
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("event: synced") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+
+    assert_eq!(seen.matches("event: revocation").count(), 1, "{seen}");
+    assert!(seen.contains(&later_sid), "{seen}");
 }

@@ -3,3 +3,4 @@
 mod access;
 mod feed;
 mod instances;
+mod subscriber;
