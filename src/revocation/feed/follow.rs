@@ -144,7 +144,9 @@ impl Shared {
         match event.name.as_str() {
             "revocation" => {
                 let fact: Fact = serde_json::from_str(&event.data).map_err(StreamError::BadFact)?;
-                self.set.apply(fact, self.clock.now());
+                if self.set.apply(fact, self.clock.now()) {
+                    self.metrics.facts.set(self.set.len() as i64);
+                }
             }
             "synced" => {
                 *synced = true;

@@ -4,6 +4,7 @@
 //! once for hundreds of requests, once more for a rotated key, never once per request.
 
 mod processes;
+mod revocations;
 
 use std::time::{Duration, Instant};
 

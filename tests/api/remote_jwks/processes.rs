@@ -28,6 +28,11 @@ impl Authd {
     /// Publishes JWKS answers fresh for `max_age` seconds and re-reads its keys every
     /// second, so that a new key signs `max_age + 1` seconds after it was written.
     pub fn start(max_age: u64) -> Authd {
+        Self::start_with(max_age, &[])
+    }
+
+    /// As [`Authd::start`], with more `AUTHD_*` variables.
+    pub fn start_with(max_age: u64, env: &[(&str, &str)]) -> Authd {
         let dir = tempfile::tempdir().expect("temp dir");
         let keys_dir = dir.path().join("keys");
         generate_key(&keys_dir, KeyAlgorithm::Es256, chrono::Utc::now()).expect("key");
@@ -46,6 +51,7 @@ impl Authd {
             .env("AUTHD_IP_RATE_LIMIT", "0")
             .env("AUTHD_METRICS_BIND", "off")
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .expect("authd starts");
@@ -96,13 +102,23 @@ impl Authd {
     }
 
     pub async fn login(&self, client: &reqwest::Client, email: &str) -> String {
+        self.login_pair(client, email).await.0
+    }
+
+    /// Logs `email` in; its access and refresh tokens.
+    pub async fn login_pair(&self, client: &reqwest::Client, email: &str) -> (String, String) {
         let account = json!({"email": email, "password": PASSWORD});
         let response = client.post(self.url("/auth/login")).json(&account).send();
         let body: Value = response.await.expect("login").json().await.expect("JSON");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        let token = |name: &str| body[name].as_str().expect(name).to_owned();
+        (token("access_token"), token("refresh_token"))
+    }
+
+    /// Logs the session of `refresh` out.
+    pub async fn logout(&self, client: &reqwest::Client, refresh: &str) {
+        let body = json!({ "refresh_token": refresh });
+        let response = client.post(self.url("/auth/logout")).json(&body).send();
+        assert_eq!(response.await.expect("logout").status(), 204);
     }
 
     /// Writes a new signing key into the keys folder; its kid.
