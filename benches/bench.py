@@ -15,6 +15,8 @@ compared with a baseline measured in the same run (see the README's Performance 
   6. Refresh on SQLite, PostgreSQL and PostgreSQL + Redis against the storage bound: the
      refresh's own store calls looped with no HTTP and no crypto (examples/bench_kit.rs).
   7. Peak RSS during 200 concurrent logins (benches/login_flood.py).
+  8. /auth/me (ES256, one token repeated and 4,096 distinct tokens) on a server that holds
+     10,000 live revoked sessions (`bench_kit revoke`), against the same run with none.
 
 Writes BENCH_OUT/<date>.md (the table), .json (the numbers) and .png (the chart). Asserts
 no target: a missed one is reported, not failed. Exits non-zero only when a figure could
@@ -50,6 +52,8 @@ STORM_CONNECTIONS = 16
 PASSWORD = "correct horse battery staple"
 # A cheap cost for the servers whose logins only seed refresh tokens: refresh never hashes.
 CHEAP_ARGON2 = "m=64,t=1,p=1"
+# Live revoked sessions in the revocation figure's crowded set.
+REVOKED = 10_000
 
 
 def log(message):
@@ -369,6 +373,68 @@ def refresh_path(results, work, backend):
                                    stdout=subprocess.DEVNULL)
 
 
+def revocation_facts(metrics_url):
+    """What the server's `authd_revocation_facts` gauge says it holds in memory."""
+    status, body = call(metrics_url)
+    match = re.search(r"^authd_revocation_facts (\d+)$", body.decode(), re.M)
+    if status != 200 or not match:
+        raise RuntimeError(f"no authd_revocation_facts on {metrics_url}: {status} {body[:200]}")
+    return int(match.group(1))
+
+
+def revocation_paths(results, work, cache):
+    """Figure 8: /auth/me with REVOKED live revoked sessions in memory, against none.
+
+    The servers start on one of two SQLite databases, empty or filled by `bench_kit revoke`,
+    and each must report the facts it holds (the metrics gauge) before it is measured. The
+    repeated token runs with the token cache on (when the binary has it) and the distinct
+    tokens with it off, as in figure 2; the runs with and without facts alternate, so that
+    each pair sees the same machine. None of the tokens is of a revoked session: every
+    answer must be a 200."""
+    keys = new_keys(work / "keys-revocation", "es256")
+    tokens = work / "tokens-revocation.txt"
+    kit(authd_env(work, keys, f"sqlite://{work}/revocation-mint.db"), "mint", TOKENS, tokens)
+    one = tokens.read_text().split("\n", 1)[0]
+    databases = {0: f"sqlite://{work}/revocation-none.db",
+                 REVOKED: f"sqlite://{work}/revocation-revoked.db"}
+    recorded = kit(authd_env(work, keys, databases[REVOKED]), "revoke", REVOKED)
+    if recorded["revoked"] != REVOKED:
+        raise RuntimeError(f"bench_kit revoke recorded {recorded}")
+    # Every poll of a database re-reads the facts of its last LATE_COMMIT_WINDOW (5 s,
+    # src/store/revocations.rs), so for 5 s after a bulk record a server re-applies all
+    # 10,000 four times a second: a catch-up after the burst, not the steady state this
+    # figure is about. The servers start once the facts are older than that.
+    settled = time.monotonic() + 6
+    figures = {}
+
+    def measure(name, facts, cache_size, run):
+        metrics_port = free_port()
+        env = authd_env(work, keys, databases[facts], AUTHD_METRICS_BIND=f"127.0.0.1:{metrics_port}",
+                        **({"AUTHD_TOKEN_CACHE": cache_size} if cache else {}))
+        time.sleep(max(0.0, settled - time.monotonic()))
+        server = Server([AUTHD, "serve"], env, work, f"authd-revocation-{name}")
+        try:
+            held = revocation_facts(f"http://127.0.0.1:{metrics_port}/metrics")
+            if held != facts:
+                raise RuntimeError(f"{name}: the server holds {held} revocation facts, not {facts}")
+            assert call(server.url + "/auth/me", token=one)[0] == 200, "a minted token is refused"
+            figure = run(server)
+        finally:
+            server.stop()
+        if figure["status"]:
+            raise RuntimeError(f"{name}: {figure['status']} answers other than 200 (a token refused?)")
+        figure["facts"] = held
+        figures[name] = figure
+
+    repeated = lambda server: wrk(server.url + "/auth/me", headers=[f"Authorization: Bearer {one}"])
+    distinct = lambda server: wrk(server.url, "tokens.lua", [tokens, "/auth/me"])
+    measure("repeated-none", 0, 100000, repeated)
+    measure("repeated-revoked", REVOKED, 100000, repeated)
+    measure("distinct-none", 0, 0, distinct)
+    measure("distinct-revoked", REVOKED, 0, distinct)
+    results.raw["revocation"] = figures
+
+
 def flood_rss(results):
     """Figure 7: peak RSS during 200 concurrent logins (benches/login_flood.py, as is)."""
     rounds = "1" if SECONDS <= 2 else "5"
@@ -459,6 +525,16 @@ def tabulate(results, cache):
             ratio_row(results, f"`/auth/refresh`, {name}", r["http"]["ok_per_s"], "req/s",
                       "storage bound (by_id + rotate, no HTTP, no crypto)", r["bound"]["per_second"], 0.5)
             non_2xx(results, f"refresh {name}", r["http"])
+    revocation = raw.get("revocation")
+    if revocation:
+        cache_note = "token cache on" if cache else "no token cache in this binary"
+        for name, path in (("repeated", f"one token repeated ({cache_note})"),
+                           ("distinct", f"{TOKENS:,} distinct tokens")):
+            ratio_row(results, f"`/auth/me` ES256, {path}, {REVOKED:,} revoked sessions",
+                      revocation[f"{name}-revoked"]["ok_per_s"], "req/s", "the same with none",
+                      revocation[f"{name}-none"]["ok_per_s"], 0.97)
+        for name, figure in revocation.items():
+            non_2xx(results, f"revocation {name}", figure)
     rss = raw.get("rss")
     if rss:
         budget_row(results, "peak RSS, 200 concurrent logins", rss["peak_mib"], "MiB", "idle RSS",
@@ -535,6 +611,8 @@ def main():
         for backend in ("sqlite", "postgres", "postgres+redis"):
             results.figure(f"refresh on {backend} and its storage bound",
                            lambda backend=backend: refresh_path(results, work, backend))
+        results.figure(f"/auth/me with {REVOKED:,} revoked sessions and with none",
+                       lambda: revocation_paths(results, work, cache))
         results.figure("peak RSS during 200 concurrent logins", lambda: flood_rss(results))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -13,6 +13,10 @@
 //!   statements, or the same Lua script, as the server runs) looped by CONCURRENCY tasks on
 //!   one thread, with no HTTP and no crypto, against `AUTHD_DATABASE_URL` (and
 //!   `AUTHD_REDIS_URL` when set); rotations per second.
+//! - `bench_kit revoke N`: records N live session facts (random sids, in force as long as a
+//!   logout's: `TokenPolicy::revocation_until`) in the revocation store the server of these
+//!   settings reads at start (`AUTHD_REDIS_URL`'s when set, else `AUTHD_DATABASE_URL`'s):
+//!   the crowded set of the revocation figure. No token of `mint` is of these sessions.
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +26,7 @@ use authd::domain::{Email, Password};
 use authd::hashing::Memory;
 use authd::keys::generate::{generate_key, KeyAlgorithm};
 use authd::keys::KeyStore;
+use authd::revocation::Revoked;
 use authd::sessions::issue_token_pair;
 use authd::settings::Settings;
 use authd::store::{connect_stores, NewUser, Retirement, Rotation};
@@ -29,7 +34,8 @@ use authd::tokens::{issue_access_token, seal_successor, Session, Subject, TokenP
 use clap::Parser;
 use uuid::Uuid;
 
-const USAGE: &str = "usage: bench_kit mint N FILE | argon2 SECONDS | storage SECONDS CONCURRENCY";
+const USAGE: &str =
+    "usage: bench_kit mint N FILE | argon2 SECONDS | storage SECONDS CONCURRENCY | revoke N";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -50,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Some("argon2") => argon2(&settings, number(1)?),
         Some("storage") => storage(&settings, number(1)?, number(2)? as usize).await,
+        Some("revoke") => revoke(&settings, number(1)? as usize).await,
         _ => anyhow::bail!(USAGE),
     }
 }
@@ -148,6 +155,24 @@ async fn storage(settings: &Settings, seconds: f64, concurrency: usize) -> anyho
         "{{\"rotations\":{rotations},\"seconds\":{elapsed:.3},\"per_second\":{:.1}}}",
         rotations as f64 / elapsed
     );
+    Ok(())
+}
+
+async fn revoke(settings: &Settings, count: usize) -> anyhow::Result<()> {
+    let store = connect_stores(&settings.database, &settings.redis)
+        .await?
+        .revocations;
+    let policy = TokenPolicy::new(&settings.tokens);
+    let now = chrono::Utc::now().timestamp();
+    let until = policy.revocation_until(now);
+    for _ in 0..count {
+        let revoked = Revoked::Session {
+            sid: Uuid::new_v4(),
+        };
+        store.record(revoked, until, now).await?;
+    }
+    let last_seq = store.last_seq().await?;
+    println!("{{\"revoked\":{count},\"until\":{until},\"last_seq\":{last_seq}}}");
     Ok(())
 }
 

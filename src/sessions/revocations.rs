@@ -138,10 +138,7 @@ impl Sessions {
         revoked: Revoked,
         now: i64,
     ) -> Result<(), SessionError> {
-        let policy = &self.policy;
-        let until = now
-            .saturating_add(policy.access_ttl)
-            .saturating_add(policy.leeway);
+        let until = self.policy.revocation_until(now);
         let fact = self.revocations.store.record(revoked, until, now).await?;
         self.revocations.recorded(fact.seq);
         self.revocations.set.apply(fact, now);

@@ -119,6 +119,13 @@ impl TokenPolicy {
     pub fn refresh_audience(&self) -> String {
         format!("{}/refresh", self.issuer)
     }
+
+    /// Until when a revocation recorded at `now` must stand: the latest `exp` an access
+    /// token issued by then can have, plus the leeway a verifier grants it.
+    pub fn revocation_until(&self, now: i64) -> i64 {
+        now.saturating_add(self.access_ttl)
+            .saturating_add(self.leeway)
+    }
 }
 
 /// One login: every token minted from it shares the `sid`.
