@@ -75,7 +75,9 @@ impl RevocationSet {
     /// Takes in `fact` unless it has expired at `now`; a fact already known (the same, or a
     /// weaker one) changes nothing. Facts that change the set are announced to the feed.
     pub fn apply(&self, fact: Fact, now: i64) -> bool {
-        if fact.until < now {
+        // A fact already held (a poll re-reads the last seconds' rows) costs a shared lock,
+        // never the exclusive one every request's check would wait for.
+        if fact.until < now || !self.would_change(&fact) {
             return false;
         }
         let news = {
@@ -123,6 +125,21 @@ impl RevocationSet {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Whether `fact` says more than the set holds.
+    fn would_change(&self, fact: &Fact) -> bool {
+        let facts = self.facts.read();
+        match fact.revoked {
+            Revoked::Session { sid } => facts
+                .sessions
+                .get(&sid)
+                .is_none_or(|&(until, ..)| fact.until > until),
+            Revoked::User { sub, gen } => facts
+                .users
+                .get(&sub)
+                .is_none_or(|&(known_gen, until, ..)| gen > known_gen || fact.until > until),
         }
     }
 

@@ -12,8 +12,8 @@ use crate::revocation::{Fact, Revoked};
 pub trait RevocationStore: Send + Sync {
     /// Records `revoked` as in force until `until`, for every instance; the fact, numbered.
     async fn record(&self, revoked: Revoked, until: i64, now: i64) -> Result<Fact, StoreError>;
-    /// The facts still in force at `now` whose `seq` is above `since`, in `seq` order (a
-    /// database also returns the last few seconds' rows again: see `LATE_COMMIT_WINDOW`).
+    /// The facts still in force at `now` whose `seq` is above `since`, in `seq` order
+    /// (PostgreSQL also returns the last few seconds' rows again: see `LATE_COMMIT_WINDOW`).
     async fn since(&self, since: u64, now: i64) -> Result<Vec<Fact>, StoreError>;
     /// The greatest `seq` handed out; lower than a reader's cursor when the store lost its
     /// facts (a Redis restarted without its data), which the reader then gives back.
@@ -73,8 +73,8 @@ impl RevocationStore for MemoryRevocations {
     }
 }
 
-/// How far back a database poll re-reads, seconds: a row whose sequence number was taken
-/// before a lower-numbered one committed is still seen.
+/// How far back a PostgreSQL poll re-reads, seconds: a row whose sequence number was taken
+/// before a higher-numbered one committed, and that committed after it, is still seen.
 pub(super) const LATE_COMMIT_WINDOW: i64 = 5;
 
 /// A stored row as a fact; a row that is neither a session nor a user fact is corrupt.

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::revocation::{Fact, Revoked};
-use crate::store::revocations::{fact_of_row, row_of, LATE_COMMIT_WINDOW};
+use crate::store::revocations::{fact_of_row, row_of};
 use crate::store::{RevocationStore, StoreError};
 
 type Row = (i64, Option<String>, Option<String>, Option<i64>, i64);
@@ -35,13 +35,16 @@ impl RevocationStore for SqliteStore {
     }
 
     async fn since(&self, since: u64, now: i64) -> Result<Vec<Fact>, StoreError> {
+        // No late-commit window here, unlike PostgreSQL: SQLite has one writer at a time, so
+        // a row's number is taken and committed before the next row's is taken, and rows
+        // become visible in number order. Re-reading the last seconds' rows on every poll
+        // cost every instance a third of its throughput for 5 s after a mass revocation.
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT seq, sid, sub, gen, until FROM revocation_facts \
-             WHERE until >= $1 AND (seq > $2 OR recorded_at >= $3) ORDER BY seq",
+             WHERE until >= $1 AND seq > $2 ORDER BY seq",
         )
         .bind(now)
         .bind(i64::try_from(since).unwrap_or(i64::MAX))
-        .bind(now.saturating_sub(LATE_COMMIT_WINDOW))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
