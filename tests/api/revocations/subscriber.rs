@@ -283,17 +283,30 @@ async fn relay(
             return;
         }
         let tick = tokio::time::sleep(Duration::from_millis(20));
+        // Whatever is read after the cut is dropped, never forwarded: the flag is checked
+        // again between each read and its write.
         tokio::select! {
             read = client.read(&mut from_client) => {
                 let Ok(n @ 1..) = read else { return };
-                if std::mem::take(&mut first) {
-                    heads.lock().unwrap().push(String::from_utf8_lossy(&from_client[..n]).into_owned());
+                if refusing.load(Ordering::SeqCst) {
+                    return;
                 }
-                if server.write_all(&from_client[..n]).await.is_err() { return }
+                if std::mem::take(&mut first) {
+                    let head = String::from_utf8_lossy(&from_client[..n]).into_owned();
+                    heads.lock().unwrap().push(head);
+                }
+                if server.write_all(&from_client[..n]).await.is_err() {
+                    return;
+                }
             }
             read = server.read(&mut from_server) => {
                 let Ok(n @ 1..) = read else { return };
-                if client.write_all(&from_server[..n]).await.is_err() { return }
+                if refusing.load(Ordering::SeqCst) {
+                    return;
+                }
+                if client.write_all(&from_server[..n]).await.is_err() {
+                    return;
+                }
             }
             _ = tick => {}
         }
