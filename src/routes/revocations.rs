@@ -37,7 +37,8 @@ pub struct FeedQuery {
     /// Only what changed after this cursor (a previous answer's `cursor`, or an event's
     /// `id`; `Last-Event-ID` does the same for a stream). A cursor of another instance, or
     /// of this one before a restart, gets every live fact.
-    #[param(value_type = Option<String>, example = "5f0c3a9e1b2d4c6f-42")]
+    #[param(value_type = Option<String>, example = "5f0c3a9e1b2d4c6f-42",
+        pattern = r"^[0-9a-fA-F]{1,16}-[0-9]{1,19}$")]
     since: Option<Cursor>,
 }
 
