@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::get;
 use super::processes::{Authd, ResourceServer};
+use super::{get, readiness};
 
 const SECRET: &str = "a-feed-secret-of-some-length";
 const TRIALS: usize = 200;
@@ -27,16 +27,6 @@ fn example(authd: &Authd, extra: &[&str]) -> ResourceServer {
     let mut flags = vec!["--revocations-token", SECRET, "--revocations-grace", "1"];
     flags.extend_from_slice(extra);
     ResourceServer::start(authd, &flags)
-}
-
-async fn readiness(client: &reqwest::Client, example: &ResourceServer) -> (StatusCode, Value) {
-    let response = client
-        .get(example.url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
-    let status = response.status();
-    (status, response.json().await.expect("JSON"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,37 @@ async fn snapshot(app: &TestApp, query: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// The cursor of a snapshot taken now.
+async fn current_cursor(app: &TestApp) -> String {
+    let cursor = snapshot(app, "").await["cursor"]
+        .as_str()
+        .map(str::to_owned);
+    cursor.expect("a cursor")
+}
+
+/// The feed as an event stream, resumed from `last_event_id` when given.
+async fn open_stream(app: &TestApp, last_event_id: Option<&str>) -> reqwest::Response {
+    let mut request = (app.client.get(app.url("/auth/revocations")))
+        .bearer_auth(SECRET)
+        .header("accept", "text/event-stream");
+    if let Some(cursor) = last_event_id {
+        request = request.header("last-event-id", cursor);
+    }
+    request.send().await.unwrap()
+}
+
+/// Reads `stream` into `seen` until it holds `needle`, each chunk within 5 s.
+async fn read_until(stream: &mut reqwest::Response, needle: &str, seen: &mut String) {
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
 /// Logs a new user in and out: one session fact.
 async fn revoked_session(app: &TestApp, email: &str) -> String {
     let tokens = app.signed_up(email).await;
@@ -106,10 +137,7 @@ async fn a_cursor_of_another_instance_gets_every_live_fact() {
     let app = app_with_feed().await;
     revoked_session(&app, "alice@example.com").await;
     revoked_session(&app, "bob@example.com").await;
-    let ours = snapshot(&app, "").await["cursor"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ours = current_cursor(&app).await;
     let (epoch, position) = ours.split_once('-').unwrap();
     let other_epoch = if epoch == "0000000000000001" {
         "2"
@@ -143,34 +171,14 @@ async fn a_malformed_cursor_is_a_bad_request() {
 async fn the_stream_sends_the_snapshot_then_each_new_fact_as_it_happens() {
     let app = app_with_feed().await;
     let first_sid = revoked_session(&app, "alice@example.com").await;
-    let mut stream = app
-        .client
-        .get(app.url("/auth/revocations"))
-        .bearer_auth(SECRET)
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let mut stream = open_stream(&app, None).await;
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
 
     let mut seen = String::new();
-    let mut read_until = async |needle: &str, seen: &mut String| {
-        while !seen.contains(needle) {
-            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
-                .await
-                .expect("an event in time")
-                .unwrap()
-                .expect("the stream stays open");
-            seen.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    };
-    read_until("event: synced", &mut seen).await;
-    read_until("\n\n", &mut seen).await;
-    let cursor = snapshot(&app, "").await["cursor"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    read_until(&mut stream, "event: synced", &mut seen).await;
+    read_until(&mut stream, "\n\n", &mut seen).await;
+    let cursor = current_cursor(&app).await;
     let (epoch, _) = cursor.split_once('-').unwrap();
     assert!(
         seen.starts_with(&format!("id: {epoch}-1\nevent: revocation\ndata: {{")),
@@ -181,7 +189,7 @@ async fn the_stream_sends_the_snapshot_then_each_new_fact_as_it_happens() {
     assert!(seen.ends_with(&synced), "{seen}");
 
     let second_sid = revoked_session(&app, "bob@example.com").await;
-    read_until(&second_sid, &mut seen).await;
+    read_until(&mut stream, &second_sid, &mut seen).await;
     assert!(
         seen.contains(&format!("\nid: {epoch}-2\nevent: revocation\n")),
         "{seen}"
@@ -192,30 +200,12 @@ async fn the_stream_sends_the_snapshot_then_each_new_fact_as_it_happens() {
 async fn a_stream_resumed_from_its_last_event_id_sends_only_what_came_after() {
     let app = app_with_feed().await;
     revoked_session(&app, "alice@example.com").await;
-    let cursor = snapshot(&app, "").await["cursor"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cursor = current_cursor(&app).await;
     let later_sid = revoked_session(&app, "bob@example.com").await;
 
-    let mut stream = app
-        .client
-        .get(app.url("/auth/revocations"))
-        .bearer_auth(SECRET)
-        .header("accept", "text/event-stream")
-        .header("last-event-id", &cursor)
-        .send()
-        .await
-        .unwrap();
+    let mut stream = open_stream(&app, Some(&cursor)).await;
     let mut seen = String::new();
-    while !seen.contains("event: synced") {
-        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
-            .await
-            .expect("an event in time")
-            .unwrap()
-            .expect("the stream stays open");
-        seen.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
+    read_until(&mut stream, "event: synced", &mut seen).await;
 
     assert_eq!(seen.matches("event: revocation").count(), 1, "{seen}");
     assert!(seen.contains(&later_sid), "{seen}");
