@@ -6,6 +6,10 @@
 //!
 //! `cargo bench --bench extractor`; under `cargo test` each benchmark runs once, as a check.
 
+mod common;
+
+use common::{key_folder, Defaults};
+
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -16,7 +20,7 @@ use actix_web::test::TestRequest;
 use actix_web::{web, FromRequest, HttpRequest};
 use authd::clock::SystemClock;
 use authd::extractor::AuthenticatedUser;
-use authd::keys::generate::{generate_key, KeyAlgorithm};
+use authd::keys::generate::KeyAlgorithm;
 use authd::keys::{KeyRing, KeyStore};
 use authd::revocation::{Fact, RevocationSet, Revoked};
 use authd::settings::TokenSettings;
@@ -27,14 +31,6 @@ use authd::tokens::{
 use clap::Parser;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use uuid::Uuid;
-
-/// The token settings as the server reads them: defaults (the token cache on), or the
-/// `AUTHD_*` variables, or these flags.
-#[derive(Parser)]
-struct Defaults {
-    #[command(flatten)]
-    tokens: TokenSettings,
-}
 
 const ALGORITHMS: [(&str, KeyAlgorithm); 2] = [
     ("ES256", KeyAlgorithm::Es256),
@@ -134,9 +130,7 @@ fn extractor(c: &mut Criterion) {
     let crowded = crowded_set();
     let mut group = c.benchmark_group("extractor");
     for (name, alg) in ALGORITHMS {
-        let dir = tempfile::tempdir().expect("a temporary key folder");
-        generate_key(dir.path(), alg, chrono::Utc::now()).expect("a new key");
-        let keys = KeyStore::open(dir.path(), 300).expect("the key folder loads");
+        let (_dir, keys) = key_folder(alg);
         let ring = keys.current();
         let token = mint(&ring, &policy);
 

@@ -7,14 +7,18 @@
 //!
 //! `cargo bench --bench refresh`; under `cargo test` it runs once, as a check.
 
+mod common;
+
+use common::key_folder;
+
 use std::sync::Arc;
 use std::time::Instant;
 
 use authd::cli::Cli;
 use authd::domain::{Email, PasswordPolicy};
 use authd::hashing::PasswordHasher;
-use authd::keys::generate::{generate_key, KeyAlgorithm};
-use authd::keys::{KeyRing, KeyStore};
+use authd::keys::generate::KeyAlgorithm;
+use authd::keys::KeyRing;
 use authd::revocation::RevocationSet;
 use authd::sessions::{issue_token_pair, Revocations, Sessions};
 use authd::settings::Settings;
@@ -67,11 +71,8 @@ fn refresh_flow(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a runtime");
-    let dir = tempfile::tempdir().expect("a temporary key folder");
-    generate_key(dir.path(), KeyAlgorithm::Es256, chrono::Utc::now()).expect("a new key");
-    let ring = KeyStore::open(dir.path(), 300)
-        .expect("the key folder loads")
-        .current();
+    let (_dir, keys) = key_folder(KeyAlgorithm::Es256);
+    let ring = keys.current();
     let mut sessions = memory_sessions(&settings);
     // A user as registration stores one (the flow never hashes: no real hash needed).
     let email = Email::parse("bench-user@example.com").expect("an email");

@@ -5,25 +5,19 @@
 //!
 //! `cargo bench --bench tokens`; under `cargo test` each benchmark runs once, as a check.
 
+mod common;
+
+use common::{key_folder, Defaults};
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use authd::clock::SystemClock;
-use authd::keys::generate::{generate_key, KeyAlgorithm};
-use authd::keys::KeyStore;
-use authd::settings::TokenSettings;
+use authd::keys::generate::KeyAlgorithm;
 use authd::tokens::{issue_access_token, AccessTokenVerifier, Session, Subject, TokenPolicy};
 use clap::Parser;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use uuid::Uuid;
-
-/// The token settings as the server would read them: defaults, or the `AUTHD_*` variables
-/// the bench runs the server with.
-#[derive(Parser)]
-struct Defaults {
-    #[command(flatten)]
-    tokens: TokenSettings,
-}
 
 const ALGORITHMS: [(&str, KeyAlgorithm); 3] = [
     ("ES256", KeyAlgorithm::Es256),
@@ -37,10 +31,7 @@ fn access_tokens(c: &mut Criterion) {
     let client = policy.client_ids.default_client().clone();
     let mut group = c.benchmark_group("access_token");
     for (name, alg) in ALGORITHMS {
-        // One key per folder, so it signs at once (a first start's only key).
-        let dir = tempfile::tempdir().expect("a temporary key folder");
-        generate_key(dir.path(), alg, chrono::Utc::now()).expect("a new key");
-        let keys = KeyStore::open(dir.path(), 300).expect("the key folder loads");
+        let (_dir, keys) = key_folder(alg);
         let ring = keys.current();
         let now = chrono::Utc::now().timestamp();
         // What a login mints: a user id, an email, no roles, a fresh session.
