@@ -16,8 +16,10 @@
 # only what its pass runs. After `--` they reach the run only, and every mutant built every
 # target (the bin's tests, tests/fuzz, the examples): pass 1's build went from ~25 s to ~5 s.
 #
-# MUTANTS_SCOPE: `all` (default), `ci` (what CI runs, see the Makefile) or `rotation` (what
-# `ci` leaves out: the refresh-rotation flow and the stores' rotation operations).
+# MUTANTS_SCOPE: `all` (default), `ci` (what CI runs, see the Makefile), `rotation` (the
+# refresh-rotation flow and the stores' rotation operations) or `revocation` (the set of
+# revocation facts every access-token check consults, and its feed cursors). `ci`,
+# `rotation` and `revocation` together are `all`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,11 +35,14 @@ core=(-f 'src/tokens/*.rs' -f src/extractor/bearer.rs -f 'src/throttle/*.rs'
 rotation=(-f src/sessions/rotation.rs -f src/store/rotation.rs -f 'src/store/*/denylist.rs'
     -F '^src/sessions/rotation\.rs:'
     -F '^src/store/(rotation|(memory|sqlite|postgres|redis)/denylist)\.rs:')
+revocation=(-f src/revocation/set.rs -f src/revocation/cursor.rs
+    -F '^src/revocation/(set|cursor)\.rs:')
 case "$scope" in
-    all) filters=("${core[@]}" "${rotation[@]}") ;;
+    all) filters=("${core[@]}" "${rotation[@]}" "${revocation[@]}") ;;
     ci) filters=("${core[@]}") ;;
     rotation) filters=("${rotation[@]}") ;;
-    *) echo "MUTANTS_SCOPE must be all, ci or rotation, not '$scope'" >&2; exit 1 ;;
+    revocation) filters=("${revocation[@]}") ;;
+    *) echo "MUTANTS_SCOPE must be all, ci, rotation or revocation, not '$scope'" >&2; exit 1 ;;
 esac
 
 if ! cargo mutants --version 2>/dev/null | grep -q '^cargo-mutants 27\.'; then

@@ -44,6 +44,24 @@ struct Facts {
     position: u64,
 }
 
+impl Facts {
+    /// Whether `fact` says more than these facts about its subject: a later `until`, or for
+    /// a user a newer generation. The one rule of what changes the set, asked under the
+    /// shared lock first and under the exclusive one again.
+    fn strengthened_by(&self, fact: &Fact) -> bool {
+        match fact.revoked {
+            Revoked::Session { sid } => self
+                .sessions
+                .get(&sid)
+                .is_none_or(|&(until, ..)| fact.until > until),
+            Revoked::User { sub, gen } => self
+                .users
+                .get(&sub)
+                .is_none_or(|&(known_gen, until, ..)| gen > known_gen || fact.until > until),
+        }
+    }
+}
+
 impl Default for RevocationSet {
     fn default() -> Self {
         Self::new()
@@ -77,70 +95,48 @@ impl RevocationSet {
     pub fn apply(&self, fact: Fact, now: i64) -> bool {
         // A fact already held (a poll re-reads the last seconds' rows) costs a shared lock,
         // never the exclusive one every request's check would wait for.
-        if fact.until < now || !self.would_change(&fact) {
+        if fact.until < now || !self.facts.read().strengthened_by(&fact) {
             return false;
         }
         let news = {
             let mut facts = self.facts.write();
-            let position = facts.position + 1;
+            // Asked again: another writer may have taken in as much between the two locks.
+            if !facts.strengthened_by(&fact) {
+                return false;
+            }
+            facts.position += 1;
+            let position = facts.position;
             let held = match fact.revoked {
                 Revoked::Session { sid } => {
-                    let entry = facts.sessions.entry(sid).or_insert((i64::MIN, 0, 0));
-                    let (until, seq, at) = entry;
-                    (fact.until > *until).then(|| {
-                        (*until, *seq, *at) = (fact.until, fact.seq, position);
-                        fact
-                    })
+                    facts.sessions.insert(sid, (fact.until, fact.seq, position));
+                    fact
                 }
                 Revoked::User { sub, gen } => {
                     let entry = facts.users.entry(sub).or_insert((i64::MIN, i64::MIN, 0, 0));
                     let (known_gen, until, seq, at) = entry;
-                    (gen > *known_gen || fact.until > *until).then(|| {
-                        *known_gen = (*known_gen).max(gen);
-                        *until = (*until).max(fact.until);
-                        *seq = (*seq).max(fact.seq);
-                        *at = position;
-                        // What the set now holds: the two facts merged.
-                        Fact {
-                            seq: *seq,
-                            revoked: Revoked::User {
-                                sub,
-                                gen: *known_gen,
-                            },
-                            until: *until,
-                        }
-                    })
+                    *known_gen = (*known_gen).max(gen);
+                    *until = (*until).max(fact.until);
+                    *seq = (*seq).max(fact.seq);
+                    *at = position;
+                    // What the set now holds: the two facts merged.
+                    Fact {
+                        seq: *seq,
+                        revoked: Revoked::User {
+                            sub,
+                            gen: *known_gen,
+                        },
+                        until: *until,
+                    }
                 }
             };
-            held.map(|fact| {
-                facts.position = position;
-                let cursor = self.at(position);
-                News { fact, cursor }
-            })
-        };
-        match news {
-            Some(news) => {
-                // No subscriber is no error: the feed is optional.
-                let _ = self.news.send(news);
-                true
+            News {
+                fact: held,
+                cursor: self.at(position),
             }
-            None => false,
-        }
-    }
-
-    /// Whether `fact` says more than the set holds.
-    fn would_change(&self, fact: &Fact) -> bool {
-        let facts = self.facts.read();
-        match fact.revoked {
-            Revoked::Session { sid } => facts
-                .sessions
-                .get(&sid)
-                .is_none_or(|&(until, ..)| fact.until > until),
-            Revoked::User { sub, gen } => facts
-                .users
-                .get(&sub)
-                .is_none_or(|&(known_gen, until, ..)| gen > known_gen || fact.until > until),
-        }
+        };
+        // No subscriber is no error: the feed is optional.
+        let _ = self.news.send(news);
+        true
     }
 
     /// Forgets every fact past its `until` at `now`.

@@ -269,3 +269,27 @@ fn a_user_fact_changes_the_set_only_by_a_newer_generation_or_a_later_until() {
     assert!(set.revokes(&holder(4), NOW + 90));
     assert!(!set.apply(user_fact(5, sub, 5, NOW + 90), NOW));
 }
+
+#[test]
+fn a_session_fact_is_lengthened_by_a_later_one_and_never_shortened() {
+    let set = RevocationSet::new();
+    let sid = holder(0).sid;
+    assert!(set.apply(session_fact(1, sid, NOW + 60), NOW));
+    assert!(
+        !set.apply(session_fact(2, sid, NOW + 30), NOW),
+        "an earlier until"
+    );
+    assert!(set.revokes(&holder(0), NOW + 60));
+
+    assert!(
+        set.apply(session_fact(3, sid, NOW + 90), NOW),
+        "a later until"
+    );
+
+    assert!(set.revokes(&holder(0), NOW + 90));
+    assert!(!set.revokes(&holder(0), NOW + 91));
+    assert_eq!(set.cursor().position, 2, "two changes");
+    let held = set.snapshot(NOW, None);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].fact, session_fact(3, sid, NOW + 90));
+}
