@@ -22,16 +22,19 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --test fuzz -- --nocapture
 
 ## Mutation testing of the security core (cargo-mutants 27, installed when missing): the
-## token checks, the bearer parser, the login limits, the CSRF check, the refresh rotation
-## and the denylists' rotation operations, against the unit and `api` tests. Fails on any
-## mutant no test catches; the exclusions, each with its reason, are in .cargo/mutants.toml.
+## token checks, the bearer parser, the login limits, the CSRF check, the refresh rotation,
+## the denylists' rotation operations and the revocation set, against the unit and `api`
+## tests. Fails on any mutant no test catches; the exclusions, each with its reason, are
+## in .cargo/mutants.toml.
 ## Mutates the tree in place: leave it alone while it runs. See scripts/mutants.sh.
-## MUTANTS_SCOPE=all (the default) takes ~100 min on this 2-core machine, too long for every
+## MUTANTS_SCOPE=all (the default) takes ~2 h on this 2-core machine, too long for every
 ## CI run, so CI runs MUTANTS_SCOPE=ci: the token core, the bearer parser, the throttle and
 ## the CSRF check, which the unit tests alone decide (~25 min, plus ~4 min to install
-## cargo-mutants in a clean clone). MUTANTS_SCOPE=rotation is the rest: the refresh-rotation
-## flow and the stores' rotation operations, most of whose mutants only the api tests
-## (65 s a mutant) catch, ~75 min. Run it before merging changes to them.
+## cargo-mutants in a clean clone). The rest is two scopes: MUTANTS_SCOPE=rotation, the
+## refresh-rotation flow and the stores' rotation operations, most of whose mutants only
+## the api tests (65 s a mutant) catch, ~75 min; MUTANTS_SCOPE=revocation, the revocation
+## set every access-token check consults and its feed cursors, ~20 min. Run the one whose
+## files a change touches before merging it.
 MUTANTS_SCOPE ?= all
 mutants:
 	MUTANTS_SCOPE=$(MUTANTS_SCOPE) bash scripts/mutants.sh
